@@ -1,0 +1,3 @@
+export * from "./constants.js";
+export * from "./writer.js";
+export * from "./reader.js";

@@ -1,0 +1,111 @@
+/**
+ * The IR: functions of basic blocks over virtual registers (not SSA: a vreg may be
+ * assigned more than once, as mutable locals are). Instructions mirror what BPF can
+ * do in one or two machine instructions, so instruction selection stays 1:1 and
+ * the optimiser reasons about the same operations the verifier will see.
+ */
+
+export type VReg = number;
+
+/** A register or an immediate (a 64-bit value, two's complement). */
+export type Operand = { kind: "reg"; reg: VReg } | { kind: "imm"; value: bigint };
+
+export type Width = 32 | 64;
+export type Size = 1 | 2 | 4 | 8;
+
+export type AluOp = "add" | "sub" | "mul" | "div" | "sdiv" | "mod" | "smod" | "or" | "and" | "xor" | "lsh" | "rsh" | "arsh";
+export type CmpOp = "eq" | "ne" | "gt" | "ge" | "lt" | "le" | "sgt" | "sge" | "slt" | "sle" | "set";
+
+/** A memory base: a pointer in a vreg, or a stack slot addressed from r10. */
+export type Base = { kind: "reg"; reg: VReg } | { kind: "slot"; slot: number };
+
+/** Source position carried into .BTF.ext line_info. */
+export interface Loc { file: string; line: number; col: number; text: string }
+
+export type CallTarget =
+  | { kind: "helper"; id: number; name: string }
+  | { kind: "kfunc"; name: string }
+  | { kind: "local"; name: string };
+
+export type Insn = (
+  | { op: "mov"; dst: VReg; src: Operand; w: Width }
+  | { op: "alu"; alu: AluOp; dst: VReg; a: VReg; b: Operand; w: Width }
+  | { op: "neg"; dst: VReg; a: VReg; w: Width }
+  /** Sign-extend the low `from` bits of `src` to 64 bits (movsx), or to 32 when w is 32. */
+  | { op: "sext"; dst: VReg; src: VReg; from: 8 | 16 | 32; w: Width }
+  /** Zero-extend: keep the low `from` bits. */
+  | { op: "zext"; dst: VReg; src: VReg; from: 8 | 16 | 32 }
+  | { op: "bswap"; dst: VReg; src: VReg; bits: 16 | 32 | 64 }
+  | { op: "load"; dst: VReg; base: Base; off: number; size: Size; signed: boolean }
+  | { op: "store"; base: Base; off: number; src: Operand; size: Size }
+  /** dst = address of a stack slot (r10 + offset, fixed by the frame layout). */
+  | { op: "slotaddr"; dst: VReg; slot: number; off: number }
+  /** dst = address of a map (ld_imm64 relocated to the map's symbol). */
+  | { op: "ldmap"; dst: VReg; symbol: string }
+  /** dst = address of a global variable in .bss/.data/.rodata. */
+  | { op: "ldglobal"; dst: VReg; symbol: string }
+  /** dst = address of a subprogram (ld_imm64 that libbpf turns into BPF_PSEUDO_FUNC). */
+  | { op: "ldfunc"; dst: VReg; func: string }
+  | { op: "call"; target: CallTarget; args: Operand[]; dst?: VReg }
+) & { loc?: Loc };
+
+export type Terminator = (
+  | { op: "br"; cmp: CmpOp; a: VReg; b: Operand; w: Width; then: number; else: number }
+  | { op: "jmp"; target: number }
+  | { op: "ret"; value?: Operand; w: Width }
+) & { loc?: Loc };
+
+export interface Block { id: number; insns: Insn[]; term: Terminator }
+
+export interface StackSlot { size: number; align: number }
+
+export interface IrFunction {
+  /** The symbol: a program's name, or a subprogram's. */
+  name: string;
+  /** Vregs holding the arguments on entry (r1…r5). */
+  params: VReg[];
+  blocks: Block[];
+  entry: number;
+  slots: StackSlot[];
+  vregCount: number;
+  loc?: Loc;
+}
+
+export const imm = (value: bigint | number): Operand => ({ kind: "imm", value: BigInt(value) });
+export const reg = (r: VReg): Operand => ({ kind: "reg", reg: r });
+
+/** Registers an instruction reads. */
+export function uses(i: Insn | Terminator): VReg[] {
+  const out: VReg[] = [];
+  const op = (o: Operand | undefined) => { if (o && o.kind === "reg") out.push(o.reg); };
+  const base = (b: Base) => { if (b.kind === "reg") out.push(b.reg); };
+  switch (i.op) {
+    case "mov": op(i.src); break;
+    case "alu": out.push(i.a); op(i.b); break;
+    case "neg": out.push(i.a); break;
+    case "sext": case "zext": case "bswap": out.push(i.src); break;
+    case "load": base(i.base); break;
+    case "store": base(i.base); op(i.src); break;
+    case "call": i.args.forEach(op); break;
+    case "br": out.push(i.a); op(i.b); break;
+    case "ret": op(i.value); break;
+  }
+  return out;
+}
+
+/** The register an instruction writes, if any. */
+export function def(i: Insn | Terminator): VReg | undefined {
+  switch (i.op) {
+    case "store": case "br": case "jmp": case "ret": return undefined;
+    case "call": return i.dst;
+    default: return i.dst;
+  }
+}
+
+export function successors(t: Terminator): number[] {
+  switch (t.op) {
+    case "br": return t.then === t.else ? [t.then] : [t.then, t.else];
+    case "jmp": return [t.target];
+    case "ret": return [];
+  }
+}

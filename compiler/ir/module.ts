@@ -1,0 +1,66 @@
+/** The IR of a whole object: what lowering hands to the optimiser and the backend. */
+import type { IrFunction, Loc } from "./ir.js";
+import type { Span } from "../diagnostics.js";
+import type { FuncType, MapKind, Type } from "../types/model.js";
+
+export interface MapDef {
+  name: string;
+  mapKind: MapKind;
+  key: Type;
+  value: Type;
+  maxEntries: number;
+  flags: number;
+  pinning?: number;
+  numaNode?: number;
+}
+
+export type DataSection = ".bss" | ".data" | ".rodata";
+
+export interface GlobalDef {
+  name: string;
+  type: Type;
+  section: DataSection;
+  /** Initial bytes (all zero for .bss). */
+  init: Uint8Array;
+}
+
+export interface FuncParam { name: string; type: Type }
+
+export interface ProgramDef {
+  /** Where the program is declared, for diagnostics from later stages. */
+  span?: Span;
+  /** The program's symbol (the exported const's name). */
+  name: string;
+  /** libbpf section name, e.g. "tc", "cgroup_skb/ingress". */
+  section: string;
+  fn: IrFunction;
+  params: FuncParam[];
+  ret: Type;
+}
+
+export interface SubprogramDef {
+  span?: Span;
+  name: string;
+  fn: IrFunction;
+  params: FuncParam[];
+  ret: Type;
+}
+
+export interface KfuncDef {
+  /** The kernel's name of the kfunc. */
+  name: string;
+  type: FuncType;
+}
+
+export interface ModuleIR {
+  /** The entry file's path relative to the project root, as line_info names it. */
+  file: string;
+  license: string;
+  maps: MapDef[];
+  globals: GlobalDef[];
+  programs: ProgramDef[];
+  /** Subprograms in .text: callbacks and functions called with BPF-to-BPF calls. */
+  subprograms: SubprogramDef[];
+  kfuncs: KfuncDef[];
+  loc?: Loc;
+}

@@ -1,0 +1,338 @@
+/**
+ * Module level: reads the entry file's top-level declarations (license, maps,
+ * globals, programs, functions) and lowers every program, then every subprogram
+ * the programs reach (callbacks and called functions), into a ModuleIR.
+ */
+import {
+  Node, SyntaxKind,
+  type ArrowFunction, type Expression, type FunctionDeclaration, type SourceFile, type VariableDeclaration,
+} from "ts-morph";
+import { Codes, CompileError, diag, type Diagnostic } from "../diagnostics.js";
+import { isRuntimeFile } from "../frontend/project.js";
+import type { DataSection, GlobalDef, MapDef, ModuleIR, ProgramDef, SubprogramDef, KfuncDef } from "../ir/module.js";
+import { I32, I64, OPAQUE, isScalar, sizeOf, type FuncType, type MapType, type Type } from "../types/model.js";
+import { FunctionLowerer } from "./function.js";
+import { wrap } from "./literals.js";
+import { spanOf } from "./span.js";
+import { MAP_CLASSES, TypeResolver, builtinName, resolveAlias } from "./types.js";
+import type { Val } from "./values.js";
+
+/** libbpf section names of the program factories (libbpf's SEC() rules). */
+const PROGRAM_SECTIONS: Record<string, (arg?: string) => string> = {
+  socket: () => "socket",
+  tc: () => "tc",
+  action: () => "action",
+  xdp: () => "xdp",
+  cgroupSkb: (d) => `cgroup_skb/${d}`,
+  cgroupSockAddr: (h) => `cgroup/${h}`,
+  lwtIn: () => "lwt_in",
+  lwtOut: () => "lwt_out",
+  lwtXmit: () => "lwt_xmit",
+  lwtSeg6local: () => "lwt_seg6local",
+  skSkb: (k) => `sk_skb/${k}`,
+  netfilter: () => "netfilter",
+  lsm: (h) => `lsm/${h}`,
+  fentry: (f) => `fentry/${f}`,
+  fexit: (f) => `fexit/${f}`,
+  tpBtf: (t) => `tp_btf/${t}`,
+  syscall: () => "syscall",
+  program: (s) => s!,
+};
+/** Factories whose first argument is a string naming the attach point. */
+const NAMED_FACTORIES = new Set(["cgroupSkb", "cgroupSockAddr", "skSkb", "lsm", "fentry", "fexit", "tpBtf", "program"]);
+
+interface GlobalInfo { def: GlobalDef; decl: VariableDeclaration }
+
+export class ModuleContext {
+  readonly types = new TypeResolver();
+  readonly diagnostics: Diagnostic[] = [];
+  private maps = new Map<Node, MapDef>();
+  private globals = new Map<Node, GlobalInfo>();
+  private functions = new Set<Node>();
+  private subprograms = new Map<FunctionDeclaration, string>();
+  private subprogramQueue: FunctionDeclaration[] = [];
+  private kfuncs = new Map<string, KfuncDef>();
+  private license: string | undefined;
+
+  constructor(private readonly entry: SourceFile, readonly relFile: string) {}
+
+  /** Runs `f`, turning a CompileError into a diagnostic; returns undefined on error. */
+  private guard<T>(f: () => T): T | undefined {
+    try {
+      return f();
+    } catch (err) {
+      if (err instanceof CompileError) {
+        this.diagnostics.push(err.diagnostic);
+        return undefined;
+      }
+      throw err;
+    }
+  }
+
+  lower(): ModuleIR {
+    const programs: { decl: VariableDeclaration; call: import("ts-morph").CallExpression; factory: string }[] = [];
+    for (const s of this.entry.getStatements()) {
+      this.guard(() => {
+        if (Node.isImportDeclaration(s)) {
+          if (s.getModuleSpecifierValue() !== "tsbpf") {
+            throw new CompileError(diag(Codes.UnsupportedConstruct, "Only imports from \"tsbpf\" are supported for now.", spanOf(s)));
+          }
+          return;
+        }
+        if (Node.isInterfaceDeclaration(s) || Node.isTypeAliasDeclaration(s)) return;
+        if (Node.isClassDeclaration(s)) {
+          this.types.struct(s); // checks it is a field-only class
+          return;
+        }
+        if (Node.isFunctionDeclaration(s)) {
+          if (s.isAsync()) throw new CompileError(diag(Codes.UnsupportedConstruct, "async functions do not exist in BPF.", spanOf(s)));
+          if (s.isGenerator()) throw new CompileError(diag(Codes.UnsupportedConstruct, "Generators do not exist in BPF.", spanOf(s)));
+          this.functions.add(s);
+          return;
+        }
+        if (Node.isExpressionStatement(s)) return this.moduleCall(s.getExpression());
+        if (Node.isVariableStatement(s)) {
+          const isConst = s.getDeclarationKind() === "const";
+          for (const d of s.getDeclarations()) {
+            this.guard(() => {
+              const init = d.getInitializer();
+              if (init && Node.isNewExpression(init)) return this.declareMap(d, init);
+              if (init && Node.isCallExpression(init)) {
+                const factory = builtinName(init.getExpression());
+                if (factory && factory in PROGRAM_SECTIONS) {
+                  programs.push({ decl: d, call: init, factory });
+                  return;
+                }
+              }
+              this.declareGlobal(d, isConst);
+            });
+          }
+          return;
+        }
+        if (Node.isEmptyStatement(s)) return;
+        throw new CompileError(diag(Codes.UnsupportedSyntax, "Only declarations belong at module level: put statements inside a program.", spanOf(s)));
+      });
+    }
+    if (this.license === undefined) {
+      this.diagnostics.push(diag(Codes.BadLicense, 'No license: add license("GPL") — the work-queue kfuncs are GPL-only.',
+        { file: this.entry.getFilePath(), text: this.entry.getFullText(), start: 0, length: 0 }));
+    }
+    if (programs.length === 0 && this.diagnostics.length === 0) {
+      this.diagnostics.push(diag(Codes.NoPrograms, "No programs: declare one with `export const NAME = tc((ctx) => …)` or another factory.",
+        { file: this.entry.getFilePath(), text: this.entry.getFullText(), start: 0, length: 0 }));
+    }
+    const progDefs: ProgramDef[] = [];
+    for (const p of programs) {
+      const def = this.guard(() => this.lowerProgram(p.decl, p.call, p.factory));
+      if (def) progDefs.push(def);
+    }
+    const subs: SubprogramDef[] = [];
+    for (let i = 0; i < this.subprogramQueue.length; i++) {
+      const decl = this.subprogramQueue[i]!;
+      const def = this.guard(() => this.lowerSubprogram(decl));
+      if (def) subs.push(def);
+    }
+    return {
+      file: this.relFile,
+      license: this.license ?? "",
+      maps: [...this.maps.values()],
+      globals: [...this.globals.values()].map((g) => g.def),
+      programs: progDefs,
+      subprograms: subs,
+      kfuncs: [...this.kfuncs.values()],
+    };
+  }
+
+  private moduleCall(e: Expression): void {
+    if (Node.isCallExpression(e) && builtinName(e.getExpression()) === "license") {
+      const arg = e.getArguments()[0];
+      if (!arg || !Node.isStringLiteral(arg)) {
+        throw new CompileError(diag(Codes.BadLicense, "license() takes a string literal, e.g. license(\"GPL\").", spanOf(e)));
+      }
+      if (this.license !== undefined) throw new CompileError(diag(Codes.BadLicense, "license() is given twice.", spanOf(e)));
+      this.license = arg.getLiteralValue();
+      return;
+    }
+    throw new CompileError(diag(Codes.UnsupportedSyntax, "Only license(…) may be called at module level.", spanOf(e)));
+  }
+
+  private declareMap(d: VariableDeclaration, init: import("ts-morph").NewExpression): void {
+    const cls = builtinName(init.getExpression());
+    const mapKind = cls ? MAP_CLASSES[cls] : undefined;
+    if (!mapKind) throw new CompileError(diag(Codes.BadMapDeclaration, "'new' creates BPF maps only (ArrayMap, HashMap, …).", spanOf(init)));
+    const parent = d.getVariableStatement();
+    if (!parent || parent.getDeclarationKind() !== "const") {
+      throw new CompileError(diag(Codes.BadMapDeclaration, "A map must be declared with const.", spanOf(d)));
+    }
+    const targs = init.getTypeArguments();
+    if (targs.length !== 2) throw new CompileError(diag(Codes.BadMapDeclaration, `new ${cls}<K, V>(…) needs its key and value types.`, spanOf(init)));
+    const key = this.types.resolve(targs[0]!);
+    const value = this.types.resolve(targs[1]!);
+    for (const [t, n] of [[key, targs[0]!], [value, targs[1]!]] as const) {
+      if (!isScalar(t) && t.kind !== "struct" && t.kind !== "array") {
+        throw new CompileError(diag(Codes.BadMapDeclaration, "Map keys and values are integers, structs or arrays.", spanOf(n)));
+      }
+    }
+    const opts = init.getArguments()[0];
+    if (!opts || !Node.isObjectLiteralExpression(opts)) {
+      throw new CompileError(diag(Codes.BadMapDeclaration, "Map options are an object literal: { maxEntries, flags?, pinning?, numaNode? }.", spanOf(init)));
+    }
+    const def: MapDef = { name: d.getName(), mapKind, key, value, maxEntries: 0, flags: 0 };
+    for (const p of opts.getProperties()) {
+      if (!Node.isPropertyAssignment(p)) throw new CompileError(diag(Codes.BadMapDeclaration, "Map options are plain `name: value` pairs.", spanOf(p)));
+      const v = Number(this.constant(p.getInitializerOrThrow()));
+      const name = p.getName();
+      if (name === "maxEntries") def.maxEntries = v;
+      else if (name === "flags") def.flags = v;
+      else if (name === "pinning") def.pinning = v;
+      else if (name === "numaNode") def.numaNode = v;
+      else throw new CompileError(diag(Codes.BadMapDeclaration, `Unknown map option '${name}'.`, spanOf(p)));
+    }
+    if (def.maxEntries <= 0) throw new CompileError(diag(Codes.BadMapDeclaration, "maxEntries must be a positive constant.", spanOf(opts)));
+    this.maps.set(d, def);
+  }
+
+  private declareGlobal(d: VariableDeclaration, isConst: boolean): void {
+    const tn = d.getTypeNode();
+    const init = d.getInitializer();
+    if (!tn) throw new CompileError(diag(Codes.UnsupportedType, "A global needs a type annotation, e.g. `let hits: u64 = 0`.", spanOf(d)));
+    const type = this.types.resolve(tn);
+    if (!isScalar(type)) {
+      throw new CompileError(diag(Codes.UnsupportedType, "Globals of this type are not supported yet: use integers.", spanOf(tn)));
+    }
+    const value = init ? wrap(this.constant(init), type) : 0n;
+    const bytes = new Uint8Array(sizeOf(type));
+    for (let i = 0; i < bytes.length; i++) bytes[i] = Number((BigInt.asUintN(64, value) >> BigInt(8 * i)) & 0xffn);
+    const section: DataSection = isConst ? ".rodata" : value === 0n ? ".bss" : ".data";
+    this.globals.set(d, { decl: d, def: { name: d.getName(), type, section, init: bytes } });
+  }
+
+  /** Compile-time integer expressions at module level (initialisers, map options). */
+  private constant(e: Expression): bigint {
+    if (Node.isParenthesizedExpression(e)) return this.constant(e.getExpression());
+    if (Node.isNumericLiteral(e) || Node.isBigIntLiteral(e)) {
+      return BigInt(e.getText().replace(/_/g, "").replace(/n$/, "").replace(/^0([0-7]+)$/, "0o$1"));
+    }
+    if (Node.isTrueLiteral(e)) return 1n;
+    if (Node.isFalseLiteral(e)) return 0n;
+    if (Node.isPrefixUnaryExpression(e)) {
+      const v = this.constant(e.getOperand());
+      if (e.getOperatorToken() === SyntaxKind.MinusToken) return -v;
+      if (e.getOperatorToken() === SyntaxKind.TildeToken) return ~v;
+      if (e.getOperatorToken() === SyntaxKind.PlusToken) return v;
+    }
+    if (Node.isBinaryExpression(e)) {
+      const a = this.constant(e.getLeft()), b = this.constant(e.getRight());
+      switch (e.getOperatorToken().getKind()) {
+        case SyntaxKind.PlusToken: return a + b;
+        case SyntaxKind.MinusToken: return a - b;
+        case SyntaxKind.AsteriskToken: return a * b;
+        case SyntaxKind.BarToken: return a | b;
+        case SyntaxKind.AmpersandToken: return a & b;
+        case SyntaxKind.LessThanLessThanToken: return a << b;
+        case SyntaxKind.GreaterThanGreaterThanToken: return a >> b;
+      }
+    }
+    if (Node.isIdentifier(e)) {
+      const decl = resolveAlias(e.getSymbol())?.getDeclarations()[0];
+      if (decl && Node.isVariableDeclaration(decl)) {
+        const init = decl.getInitializer();
+        const g = this.globals.get(decl);
+        if (init && (isRuntimeFile(decl.getSourceFile().getFilePath()) || g?.def.section === ".rodata")) return this.constant(init);
+      }
+    }
+    throw new CompileError(diag(Codes.NotConstant, "A compile-time constant is needed here.", spanOf(e)));
+  }
+
+  /** What a module-level name means inside a function: a global's memory, a map, a function, a constant. */
+  globalRef(decl: Node): { k: "global"; symbol: string; t: Type } | { k: "val"; val: Val } | undefined {
+    const g = this.globals.get(decl);
+    if (g) return { k: "global", symbol: g.def.name, t: g.def.type };
+    const m = this.maps.get(decl);
+    if (m) return { k: "val", val: { k: "map", symbol: m.name, t: { kind: "map", mapKind: m.mapKind, key: m.key, value: m.value } } };
+    if (Node.isFunctionDeclaration(decl) && this.functions.has(decl)) {
+      return { k: "val", val: { k: "func", decl, t: this.functionType(decl) } };
+    }
+    if (Node.isVariableDeclaration(decl) && isRuntimeFile(decl.getSourceFile().getFilePath())) {
+      const init = decl.getInitializer();
+      if (init) return { k: "val", val: { k: "imm", value: this.constant(init), t: I32 } };
+    }
+    return undefined;
+  }
+
+  functionType(decl: FunctionDeclaration): FuncType {
+    const ret = decl.getReturnTypeNode();
+    if (!ret) throw new CompileError(diag(Codes.UnsupportedType, `Function '${decl.getName()}' needs a return type annotation.`, spanOf(decl.getNameNode() ?? decl)));
+    return {
+      kind: "func",
+      params: decl.getParameters().map((p) => this.types.annotation(p)),
+      ret: this.types.resolve(ret),
+    };
+  }
+
+  requireSubprogram(decl: FunctionDeclaration): string {
+    let name = this.subprograms.get(decl);
+    if (!name) {
+      name = decl.getName() ?? "anon";
+      this.subprograms.set(decl, name);
+      this.subprogramQueue.push(decl);
+    }
+    return name;
+  }
+
+  requireKfunc(name: string, type: FuncType): void {
+    if (!this.kfuncs.has(name)) this.kfuncs.set(name, { name, type });
+  }
+
+  private lowerProgram(d: VariableDeclaration, call: import("ts-morph").CallExpression, factory: string): ProgramDef {
+    const args = call.getArguments();
+    let attach: string | undefined;
+    let fnArg: Node | undefined = args[0];
+    if (NAMED_FACTORIES.has(factory)) {
+      const a = args[0];
+      if (!a || !Node.isStringLiteral(a)) {
+        throw new CompileError(diag(Codes.BadProgram, `${factory}() takes a string literal first.`, spanOf(call)));
+      }
+      attach = a.getLiteralValue();
+      fnArg = args[1];
+    }
+    if (!fnArg || !(Node.isArrowFunction(fnArg) || Node.isFunctionExpression(fnArg))) {
+      throw new CompileError(diag(Codes.BadProgram, `${factory}() takes the program as an arrow function.`, spanOf(call)));
+    }
+    const fn = fnArg as ArrowFunction;
+    const retNode = fn.getReturnTypeNode();
+    const ret: Type = retNode ? this.types.resolve(retNode) : I32;
+    if (ret.kind !== "int" && ret.kind !== "bool") {
+      throw new CompileError(diag(Codes.BadProgram, "A program returns an integer.", spanOf(retNode ?? fn)));
+    }
+    if (fn.getParameters().length > 1) throw new CompileError(diag(Codes.BadProgram, "A program takes one parameter, its context.", spanOf(fn)));
+    const ctx: Type = OPAQUE;
+    const fl = new FunctionLowerer(this, d.getName(), ret, d);
+    const ir = fl.lowerBody(fn, [ctx]);
+    const params = fn.getParameters().map((p) => ({ name: p.getName(), type: ctx }));
+    return { span: spanOf(d), name: d.getName(), section: PROGRAM_SECTIONS[factory]!(attach), fn: ir, params, ret };
+  }
+
+  private lowerSubprogram(decl: FunctionDeclaration): SubprogramDef {
+    const t = this.functionType(decl);
+    // In a subprogram, maps and callbacks arrive as run-time pointers.
+    const runtime = t.params.map((p): Type => (p.kind === "map" ? OPAQUE : p));
+    for (const [i, p] of runtime.entries()) {
+      if (p.kind === "func") {
+        throw new CompileError(diag(Codes.BadCallback, "A function called at run time cannot take a callback parameter.", spanOf(decl.getParameters()[i]!)));
+      }
+    }
+    const fl = new FunctionLowerer(this, this.subprograms.get(decl)!, t.ret, decl);
+    const ir = fl.lowerBody(decl, runtime);
+    return {
+      span: spanOf(decl.getNameNode() ?? decl),
+      name: ir.name,
+      fn: ir,
+      params: decl.getParameters().map((p, i) => ({ name: p.getName(), type: runtime[i]! })),
+      ret: t.ret,
+    };
+  }
+}
+
+export { I64 };
+export type { MapType };

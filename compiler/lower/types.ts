@@ -1,0 +1,170 @@
+/**
+ * TypeScript type annotations → tsbpf types. The integer types are aliases of
+ * `number` for tsc, so they are recovered from the annotation's own name, resolved
+ * through imports to the runtime-types declaration.
+ */
+import { Node, SyntaxKind, type Symbol as TsSymbol, type TypeNode } from "ts-morph";
+import { Codes, CompileError, diag } from "../diagnostics.js";
+import { isRuntimeFile } from "../frontend/project.js";
+import {
+  BOOL, I32, INTS, KERNEL_STRUCTS, NULL, OPAQUE, VOID, layoutStruct,
+  type IntName, type MapKind, type MapType, type StructType, type Type,
+} from "../types/model.js";
+import { spanOf } from "./span.js";
+
+/** Follows an import alias to the symbol it names. */
+export function resolveAlias(sym: TsSymbol | undefined): TsSymbol | undefined {
+  if (!sym) return undefined;
+  const aliased = sym.getAliasedSymbol();
+  return aliased ?? sym;
+}
+
+/** The builtin name a node refers to, when it refers to a declaration of the tsbpf runtime types. */
+export function builtinName(node: Node): string | undefined {
+  const sym = resolveAlias(node.getSymbol());
+  const decl = sym?.getDeclarations()[0];
+  if (!decl || !isRuntimeFile(decl.getSourceFile().getFilePath())) return undefined;
+  return sym!.getName();
+}
+
+export const MAP_CLASSES: Record<string, MapKind> = {
+  ArrayMap: "array",
+  HashMap: "hash",
+  LruHashMap: "lru_hash",
+  PerCpuArrayMap: "percpu_array",
+  PerCpuHashMap: "percpu_hash",
+  LruPerCpuHashMap: "lru_percpu_hash",
+};
+
+const CTX_CLASSES = new Set(["SkBuff", "XdpMd", "BpfSockAddr", "BpfNfCtx", "SkMsgMd", "SyscallCtx", "TracingCtx"]);
+
+export class TypeResolver {
+  private structs = new Map<Node, StructType>();
+  private resolving = new Set<Node>();
+
+  resolve(node: TypeNode): Type {
+    if (Node.isParenthesizedTypeNode(node)) return this.resolve(node.getTypeNode());
+    switch (node.getKind()) {
+      case SyntaxKind.BooleanKeyword: return BOOL;
+      case SyntaxKind.UnknownKeyword: return OPAQUE;
+      case SyntaxKind.VoidKeyword: return VOID;
+      case SyntaxKind.NumberKeyword:
+        throw new CompileError(diag(Codes.UnsupportedType,
+          "'number' has no C width: use one of i8, i16, i32, i64, u8, u16, u32, u64 from \"tsbpf\".", spanOf(node)));
+      case SyntaxKind.AnyKeyword:
+        throw new CompileError(diag(Codes.UnsupportedType, "'any' is not allowed in tsbpf programs: every value needs a C type.", spanOf(node)));
+    }
+    if (Node.isLiteralTypeNode(node) && node.getLiteral().getKind() === SyntaxKind.NullKeyword) return NULL;
+    if (Node.isUnionTypeNode(node)) return this.resolveUnion(node);
+    if (Node.isFunctionTypeNode(node)) {
+      return {
+        kind: "func",
+        params: node.getParameters().map((p) => this.annotation(p)),
+        ret: this.resolve(node.getReturnTypeNodeOrThrow()),
+      };
+    }
+    if (Node.isTypeReference(node)) return this.resolveReference(node);
+    throw new CompileError(diag(Codes.UnsupportedType, `This type is not supported by tsbpf: '${node.getText()}'.`, spanOf(node)));
+  }
+
+  /** A parameter's or variable's declared type; missing annotations are an error. */
+  annotation(decl: Node & { getTypeNode(): TypeNode | undefined }): Type {
+    const t = decl.getTypeNode();
+    if (!t) throw new CompileError(diag(Codes.UnsupportedType, "A type annotation is needed here.", spanOf(decl)));
+    return this.resolve(t);
+  }
+
+  private resolveUnion(node: TypeNode & Node): Type {
+    const members = (node as import("ts-morph").UnionTypeNode).getTypeNodes()
+      .map((t) => this.resolve(t)).filter((t) => t.kind !== "null");
+    if (members.length === 1) return members[0]!;
+    if (members.every((m) => m.kind === "map")) {
+      // A parameter that accepts several maps: specialised per call site; key/value from the first.
+      const first = members[0] as MapType;
+      return { kind: "map", key: first.key, value: first.value };
+    }
+    throw new CompileError(diag(Codes.UnsupportedType,
+      "Unions are supported only as 'T | null' and as unions of maps.", spanOf(node)));
+  }
+
+  private resolveReference(node: import("ts-morph").TypeReferenceNode): Type {
+    const nameNode = node.getTypeName();
+    const args = node.getTypeArguments();
+    const builtin = builtinName(nameNode);
+    if (builtin !== undefined) {
+      if (builtin in INTS) return INTS[builtin as IntName];
+      if (builtin === "bool") return BOOL;
+      if (builtin === "Ptr") return { kind: "ptr", target: this.resolve(args[0]!) };
+      if (builtin === "FixedArray") {
+        const n = args[1];
+        const len = n && Node.isLiteralTypeNode(n) ? Number(n.getLiteral().getText()) : NaN;
+        if (!Number.isInteger(len) || len <= 0) {
+          throw new CompileError(diag(Codes.UnsupportedType, "FixedArray needs a positive integer literal length.", spanOf(n ?? node)));
+        }
+        return { kind: "array", elem: this.resolve(args[0]!), length: len };
+      }
+      if (builtin in KERNEL_STRUCTS) return KERNEL_STRUCTS[builtin]!;
+      if (builtin in MAP_CLASSES) {
+        return { kind: "map", mapKind: MAP_CLASSES[builtin], key: this.resolve(args[0]!), value: this.resolve(args[1]!) };
+      }
+      if (builtin === "AnyMap") return { kind: "map" };
+      if (builtin === "WqCallback") {
+        return { kind: "func", params: [{ kind: "map" }, { kind: "ptr", target: this.resolve(args[0]!) }, this.resolve(args[1]!)], ret: I32 };
+      }
+      if (CTX_CLASSES.has(builtin)) return { kind: "ctx", name: builtin };
+      throw new CompileError(diag(Codes.UnsupportedType, `'${builtin}' cannot be used as a type here.`, spanOf(node)));
+    }
+    const sym = resolveAlias(nameNode.getSymbol());
+    const decl = sym?.getDeclarations()[0];
+    if (decl && (Node.isInterfaceDeclaration(decl) || Node.isClassDeclaration(decl))) return this.struct(decl);
+    if (decl && Node.isTypeAliasDeclaration(decl)) return this.resolve(decl.getTypeNodeOrThrow());
+    throw new CompileError(diag(Codes.UnsupportedType, `This type is not supported by tsbpf: '${node.getText()}'.`, spanOf(node)));
+  }
+
+  /** An interface or field-only class as a C struct (cached: one StructType per declaration). */
+  struct(decl: import("ts-morph").InterfaceDeclaration | import("ts-morph").ClassDeclaration): StructType {
+    const cached = this.structs.get(decl);
+    if (cached) return cached;
+    if (this.resolving.has(decl)) {
+      throw new CompileError(diag(Codes.UnsupportedType, "A struct cannot contain itself.", spanOf(decl)));
+    }
+    if (decl.getTypeParameters().length) {
+      throw new CompileError(diag(Codes.UnsupportedType, "Generic structs are not supported.", spanOf(decl)));
+    }
+    this.resolving.add(decl);
+    const members: { name: string; type: Type }[] = [];
+    if (Node.isInterfaceDeclaration(decl)) {
+      if (decl.getExtends().length) {
+        throw new CompileError(diag(Codes.UnsupportedType, "Struct interfaces cannot extend others: list the fields.", spanOf(decl)));
+      }
+      for (const m of decl.getMembers()) {
+        if (!Node.isPropertySignature(m)) {
+          throw new CompileError(diag(Codes.UnsupportedConstruct, "A struct interface may only declare fields.", spanOf(m)));
+        }
+        members.push({ name: m.getName(), type: this.fieldType(m) });
+      }
+    } else {
+      for (const m of decl.getMembers()) {
+        if (!Node.isPropertyDeclaration(m) || m.isStatic()) {
+          throw new CompileError(diag(Codes.UnsupportedConstruct,
+            "Classes with methods are not supported: a class is a C struct and may only declare fields.", spanOf(m)));
+        }
+        members.push({ name: m.getName(), type: this.fieldType(m) });
+      }
+    }
+    this.resolving.delete(decl);
+    const s = layoutStruct(decl.getName() ?? "anon", members);
+    this.structs.set(decl, s);
+    return s;
+  }
+
+  private fieldType(m: Node & { getTypeNode(): TypeNode | undefined }): Type {
+    const t = this.annotation(m);
+    if (t.kind === "map" || t.kind === "func" || t.kind === "ctx" || t.kind === "void" || t.kind === "null") {
+      throw new CompileError(diag(Codes.UnsupportedType, "This type cannot be a struct field.", spanOf(m)));
+    }
+    return t;
+  }
+}
+
+export { VOID, NULL };

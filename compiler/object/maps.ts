@@ -1,0 +1,36 @@
+/**
+ * BTF-defined maps, as libbpf reads them from `.maps`: an anonymous struct whose
+ * members encode the definition — `__uint(name, n)` is `int (*name)[n]`,
+ * `__type(name, T)` is `T *name` (libbpf's bpf_helpers.h conventions).
+ */
+import type { MapDef } from "../ir/module.js";
+import { I32, type MapKind } from "../types/model.js";
+import type { BtfTypes } from "./btf-types.js";
+
+/** enum bpf_map_type (include/uapi/linux/bpf.h). */
+export const BPF_MAP_TYPE: Record<MapKind, number> = {
+  hash: 1,
+  array: 2,
+  percpu_hash: 5,
+  percpu_array: 6,
+  lru_hash: 9,
+  lru_percpu_hash: 10,
+};
+
+/** Every member is a pointer. */
+export const MAP_DEF_MEMBER_SIZE = 8;
+
+export function mapDefinitionType(types: BtfTypes, m: MapDef): { id: number; members: number } {
+  const btf = types.btf;
+  const uint = (n: number) => btf.ptr(btf.array(types.type(I32), types.arraySizeType(), n));
+  const members: { name: string; type: number }[] = [{ name: "type", type: uint(BPF_MAP_TYPE[m.mapKind]) }];
+  if (m.flags) members.push({ name: "map_flags", type: uint(m.flags) });
+  members.push({ name: "max_entries", type: uint(m.maxEntries) });
+  members.push({ name: "key", type: btf.ptr(types.type(m.key)) });
+  members.push({ name: "value", type: btf.ptr(types.type(m.value)) });
+  if (m.pinning !== undefined) members.push({ name: "pinning", type: uint(m.pinning) });
+  if (m.numaNode !== undefined) members.push({ name: "numa_node", type: uint(m.numaNode) });
+  const id = btf.struct(undefined, members.length * MAP_DEF_MEMBER_SIZE,
+    members.map((x, i) => ({ name: x.name, type: x.type, bitOffset: i * MAP_DEF_MEMBER_SIZE * 8 })));
+  return { id, members: members.length };
+}

@@ -1,0 +1,233 @@
+/**
+ * The `tsbpf` module: declarations only. tsbpf programs type-check with `tsc`
+ * against this file; the tsbpf compiler gives every name here its C/BPF meaning.
+ * Nothing in it runs in Node.
+ */
+
+// ---------------------------------------------------------------------------
+// Integer types. Aliases of `number` for tsc; the compiler types them exactly
+// (C semantics: usual arithmetic conversions, wrapping unsigned arithmetic).
+
+export type i8 = number;
+export type i16 = number;
+export type i32 = number;
+export type i64 = number;
+export type u8 = number;
+export type u16 = number;
+export type u32 = number;
+export type u64 = number;
+export type bool = boolean;
+
+/** Explicit conversions, as C casts: `u8(x)` is `(__u8)x`. */
+export declare function i8(x: number | bigint | boolean): i8;
+export declare function i16(x: number | bigint | boolean): i16;
+export declare function i32(x: number | bigint | boolean): i32;
+export declare function i64(x: number | bigint | boolean): i64;
+export declare function u8(x: number | bigint | boolean): u8;
+export declare function u16(x: number | bigint | boolean): u16;
+export declare function u32(x: number | bigint | boolean): u32;
+export declare function u64(x: number | bigint | boolean): u64;
+
+/** `T *` to a scalar: `p.value` loads and stores through the pointer. */
+export interface Ptr<T> {
+  value: T;
+}
+
+/** `T[N]`: a C array inside a struct, a map value or on the stack. */
+export interface FixedArray<T, N extends number> {
+  [index: number]: T;
+  readonly length: N;
+}
+
+/** `T x = {}`: a zeroed struct on the BPF stack, used by reference. */
+export declare function zeroed<T>(): T;
+
+// ---------------------------------------------------------------------------
+// Opaque kernel objects that live inside map values.
+
+declare const kernelObject: unique symbol;
+
+/** `struct bpf_wq`: a work-queue item inside a map value. */
+export declare class BpfWq {
+  private readonly [kernelObject]: "bpf_wq";
+  /** `bpf_wq_init(this, map, flags)` */
+  init(map: AnyMap, flags?: u32): i32;
+  /** `bpf_wq_set_callback(this, callback, flags)` */
+  setCallback<K, V>(callback: WqCallback<K, V>, flags?: u32): i32;
+  /** `bpf_wq_start(this, flags)` */
+  start(flags?: u32): i32;
+}
+
+/** `struct bpf_timer` */
+export declare class BpfTimer {
+  private readonly [kernelObject]: "bpf_timer";
+}
+
+/** `struct bpf_spin_lock` */
+export declare class BpfSpinLock {
+  private readonly [kernelObject]: "bpf_spin_lock";
+}
+
+// ---------------------------------------------------------------------------
+// Maps. `new Kind<K, V>({ … })` as a module-level `const`; the map's name in
+// the object is the variable's name.
+
+declare const mapKind: unique symbol;
+
+/** Any BPF map, as a `void *map` parameter. */
+export interface AnyMap {
+  readonly [mapKind]: string;
+}
+
+export interface MapOptions {
+  maxEntries: number;
+  flags?: number;
+  /** `LIBBPF_PIN_BY_NAME` to pin under the bpffs default path. */
+  pinning?: number;
+  numaNode?: number;
+}
+
+/** What `lookup` returns: the struct itself for a struct value, a `Ptr` for a scalar. */
+export type ValueRef<V> = V extends number | bigint | boolean ? Ptr<V> : V;
+
+interface MapMethods<K, V> {
+  /** `bpf_map_lookup_elem(&map, &key)`; the key is passed by value. */
+  lookup(key: K): ValueRef<V> | null;
+  /** `bpf_map_update_elem(&map, &key, &value, flags)` */
+  update(key: K, value: V, flags?: u64): i64;
+  /** `bpf_map_delete_elem(&map, &key)` */
+  delete(key: K): i64;
+}
+
+export declare class ArrayMap<K, V> implements AnyMap, MapMethods<K, V> {
+  readonly [mapKind]: "array";
+  constructor(options: MapOptions);
+  lookup(key: K): ValueRef<V> | null;
+  update(key: K, value: V, flags?: u64): i64;
+  delete(key: K): i64;
+}
+
+export declare class HashMap<K, V> implements AnyMap, MapMethods<K, V> {
+  readonly [mapKind]: "hash";
+  constructor(options: MapOptions);
+  lookup(key: K): ValueRef<V> | null;
+  update(key: K, value: V, flags?: u64): i64;
+  delete(key: K): i64;
+}
+
+export declare class LruHashMap<K, V> implements AnyMap, MapMethods<K, V> {
+  readonly [mapKind]: "lru_hash";
+  constructor(options: MapOptions);
+  lookup(key: K): ValueRef<V> | null;
+  update(key: K, value: V, flags?: u64): i64;
+  delete(key: K): i64;
+}
+
+export declare class PerCpuArrayMap<K, V> implements AnyMap, MapMethods<K, V> {
+  readonly [mapKind]: "percpu_array";
+  constructor(options: MapOptions);
+  lookup(key: K): ValueRef<V> | null;
+  update(key: K, value: V, flags?: u64): i64;
+  delete(key: K): i64;
+}
+
+export declare class PerCpuHashMap<K, V> implements AnyMap, MapMethods<K, V> {
+  readonly [mapKind]: "percpu_hash";
+  constructor(options: MapOptions);
+  lookup(key: K): ValueRef<V> | null;
+  update(key: K, value: V, flags?: u64): i64;
+  delete(key: K): i64;
+}
+
+export declare class LruPerCpuHashMap<K, V> implements AnyMap, MapMethods<K, V> {
+  readonly [mapKind]: "lru_percpu_hash";
+  constructor(options: MapOptions);
+  lookup(key: K): ValueRef<V> | null;
+  update(key: K, value: V, flags?: u64): i64;
+  delete(key: K): i64;
+}
+
+// Map flags (include/uapi/linux/bpf.h).
+export declare const BPF_F_NO_PREALLOC = 1;
+export declare const BPF_F_NO_COMMON_LRU = 2;
+export declare const BPF_F_NUMA_NODE = 4;
+export declare const BPF_F_RDONLY_PROG = 128;
+export declare const BPF_F_WRONLY_PROG = 256;
+export declare const BPF_F_MMAPABLE = 1024;
+// Update flags.
+export declare const BPF_ANY = 0;
+export declare const BPF_NOEXIST = 1;
+export declare const BPF_EXIST = 2;
+export declare const BPF_F_LOCK = 4;
+// libbpf pinning.
+export declare const LIBBPF_PIN_NONE = 0;
+export declare const LIBBPF_PIN_BY_NAME = 1;
+
+// ---------------------------------------------------------------------------
+// Callbacks.
+
+/** A work-queue callback: `int cb(void *map, K *key, V *value)`. */
+export type WqCallback<K, V> = (map: AnyMap, key: Ptr<K>, value: V) => i32;
+
+// ---------------------------------------------------------------------------
+// Program contexts (kernel names in PascalCase). Fields come with the
+// program-types work; for now they are opaque `void *ctx` pointers.
+
+export declare class SkBuff { private readonly __sk_buff: never; }
+export declare class XdpMd { private readonly xdp_md: never; }
+export declare class BpfSockAddr { private readonly bpf_sock_addr: never; }
+export declare class BpfNfCtx { private readonly bpf_nf_ctx: never; }
+export declare class SkMsgMd { private readonly sk_msg_md: never; }
+/** `syscall` programs get the bytes user space passed as ctx_in. */
+export declare class SyscallCtx { private readonly syscall_ctx: never; }
+/** `BPF_PROG` arguments of tracing programs: the raw `u64 *ctx` array. */
+export declare class TracingCtx { private readonly tracing_ctx: never; }
+
+// ---------------------------------------------------------------------------
+// Programs: `export const NAME = kind(fn)`; the factory picks the ELF section.
+
+declare const programBrand: unique symbol;
+export interface Program<Ctx> {
+  readonly [programBrand]: Ctx;
+}
+
+type Ret = number | bigint | boolean;
+
+export declare function license(name: string): void;
+
+export declare function socket(fn: (ctx: SkBuff) => Ret): Program<SkBuff>;
+export declare function tc(fn: (ctx: SkBuff) => Ret): Program<SkBuff>;
+export declare function action(fn: (ctx: SkBuff) => Ret): Program<SkBuff>;
+export declare function xdp(fn: (ctx: XdpMd) => Ret): Program<XdpMd>;
+export declare function cgroupSkb(dir: "ingress" | "egress", fn: (ctx: SkBuff) => Ret): Program<SkBuff>;
+export declare function cgroupSockAddr(
+  hook: "bind4" | "bind6" | "connect4" | "connect6" | "getpeername4" | "getpeername6" | "getsockname4" |
+    "getsockname6" | "sendmsg4" | "sendmsg6" | "recvmsg4" | "recvmsg6",
+  fn: (ctx: BpfSockAddr) => Ret,
+): Program<BpfSockAddr>;
+export declare function lwtIn(fn: (ctx: SkBuff) => Ret): Program<SkBuff>;
+export declare function lwtOut(fn: (ctx: SkBuff) => Ret): Program<SkBuff>;
+export declare function lwtXmit(fn: (ctx: SkBuff) => Ret): Program<SkBuff>;
+export declare function lwtSeg6local(fn: (ctx: SkBuff) => Ret): Program<SkBuff>;
+export declare function skSkb(kind: "stream_verdict" | "stream_parser", fn: (ctx: SkBuff) => Ret): Program<SkBuff>;
+export declare function netfilter(fn: (ctx: BpfNfCtx) => Ret): Program<BpfNfCtx>;
+export declare function lsm(hook: string, fn: (ctx: TracingCtx) => Ret): Program<TracingCtx>;
+export declare function fentry(fn: string, f: (ctx: TracingCtx) => Ret): Program<TracingCtx>;
+export declare function fexit(fn: string, f: (ctx: TracingCtx) => Ret): Program<TracingCtx>;
+export declare function tpBtf(tp: string, f: (ctx: TracingCtx) => Ret): Program<TracingCtx>;
+export declare function syscall(fn: (ctx: SyscallCtx) => Ret): Program<SyscallCtx>;
+/** Any libbpf section name; libbpf's rules pick the program type. */
+export declare function program<Ctx = unknown>(section: string, fn: (ctx: Ctx) => Ret): Program<Ctx>;
+
+// ---------------------------------------------------------------------------
+// Helpers (kernel names, so C ports line by line).
+
+export declare function bpf_map_lookup_elem<K, V>(map: MapMethods<K, V>, key: K): ValueRef<V> | null;
+export declare function bpf_map_update_elem<K, V>(map: MapMethods<K, V>, key: K, value: V, flags: u64): i64;
+export declare function bpf_map_delete_elem<K, V>(map: MapMethods<K, V>, key: K): i64;
+
+// Work-queue kfuncs.
+export declare function bpf_wq_init(wq: BpfWq, map: AnyMap, flags: u32): i32;
+/** Emitted as the kernel's `bpf_wq_set_callback_impl(wq, callback, flags, NULL)`. */
+export declare function bpf_wq_set_callback<K, V>(wq: BpfWq, callback: WqCallback<K, V>, flags: u32): i32;
+export declare function bpf_wq_start(wq: BpfWq, flags: u32): i32;
