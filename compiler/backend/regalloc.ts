@@ -6,7 +6,7 @@
  * 8-byte stack slot (loads before uses, stores after defs) and allocation reruns.
  */
 import { def, uses, type Insn, type IrFunction, type Terminator, type VReg } from "../ir/ir.js";
-import { liveness } from "./liveness.js";
+import { liveness } from "../ir/liveness.js";
 
 export type PhysReg = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9;
 
@@ -15,6 +15,8 @@ const CALLEE_SAVED: PhysReg[] = [6, 7, 8, 9];
 
 interface Interval {
   vreg: VReg;
+  /** Sorted, disjoint [from, to] position ranges where the value is live. */
+  ranges: [number, number][];
   start: number;
   end: number;
   crossesCall: boolean;
@@ -25,41 +27,76 @@ export interface Allocation {
   regs: Map<VReg, PhysReg>;
 }
 
-/** Positions: instruction k of the linear order uses at 2k and defines at 2k+1. */
+function addRange(iv: Interval, from: number, to: number): void {
+  iv.ranges.push([from, to]);
+}
+
+/** Sorts and merges a vreg's ranges; sets start/end. */
+function normalise(iv: Interval): void {
+  iv.ranges.sort((a, b) => a[0] - b[0]);
+  const merged: [number, number][] = [];
+  for (const r of iv.ranges) {
+    const last = merged[merged.length - 1];
+    if (last && r[0] <= last[1] + 1) last[1] = Math.max(last[1], r[1]);
+    else merged.push([r[0], r[1]]);
+  }
+  iv.ranges = merged;
+  iv.start = merged[0]![0];
+  iv.end = merged[merged.length - 1]![1];
+}
+
+function intersects(a: Interval, b: Interval): boolean {
+  let i = 0, j = 0;
+  while (i < a.ranges.length && j < b.ranges.length) {
+    const x = a.ranges[i]!, y = b.ranges[j]!;
+    if (x[1] < y[0]) i++;
+    else if (y[1] < x[0]) j++;
+    else return true;
+  }
+  return false;
+}
+
+/**
+ * Lifetime intervals with holes. Positions: instruction k of the linear order
+ * reads its operands at 2k and writes its result at 2k+1, so a value may take the
+ * register of an operand that dies at the same instruction.
+ */
 function buildIntervals(fn: IrFunction, order: number[]): Interval[] {
   const { liveIn, liveOut } = liveness(fn);
   const iv = new Map<VReg, Interval>();
   const get = (v: VReg): Interval => {
     let i = iv.get(v);
-    if (!i) iv.set(v, (i = { vreg: v, start: Infinity, end: -Infinity, crossesCall: false, hints: [] }));
+    if (!i) iv.set(v, (i = { vreg: v, ranges: [], start: 0, end: 0, crossesCall: false, hints: [] }));
     return i;
   };
-  const touch = (v: VReg, pos: number) => {
-    const i = get(v);
-    i.start = Math.min(i.start, pos);
-    i.end = Math.max(i.end, pos);
-  };
   fn.params.forEach((p, k) => {
-    touch(p, 0);
+    addRange(get(p), 0, 0);
     get(p).hints.push((k + 1) as PhysReg);
   });
+  const firstPos: number[] = [];
   let k = 0;
   for (const id of order) {
+    firstPos[id] = k;
+    k += fn.blocks[id]!.insns.length + 1;
+  }
+  for (const id of order) {
     const b = fn.blocks[id]!;
-    const first = k;
+    const first = firstPos[id]!;
     const all: (Insn | Terminator)[] = [...b.insns, b.term];
-    const last = first + all.length - 1;
-    for (const v of liveIn[id]!) touch(v, 2 * first);
-    for (const v of liveOut[id]!) touch(v, 2 * last + 1);
-    // Backward walk for exact liveness at calls.
+    const from = 2 * first, to = 2 * (first + all.length - 1) + 1;
+    // Everything live out is live over the whole block until shortened by its definition.
+    const openFrom = new Map<VReg, number>();
+    for (const v of liveOut[id]!) openFrom.set(v, to);
     const live = new Set(liveOut[id]);
     for (let j = all.length - 1; j >= 0; j--) {
       const ins = all[j]!;
       const pos = first + j;
       const d = def(ins);
       if (d !== undefined) {
+        const end = openFrom.get(d);
+        addRange(get(d), 2 * pos + 1, end ?? 2 * pos + 1);
+        openFrom.delete(d);
         live.delete(d);
-        touch(d, 2 * pos + 1);
       }
       if (ins.op === "call") {
         for (const v of live) get(v).crossesCall = true;
@@ -68,25 +105,33 @@ function buildIntervals(fn: IrFunction, order: number[]): Interval[] {
       }
       if (ins.op === "ret" && ins.value?.kind === "reg") get(ins.value.reg).hints.push(0);
       // The second operand of a two-address ALU op must not share dst's register.
-      const late = ins.op === "alu" && ins.b.kind === "reg" ? ins.b.reg : undefined;
+      const late = ins.op === "alu" && ins.b.kind === "reg" && ins.b.reg !== ins.a ? ins.b.reg : undefined;
       for (const u of uses(ins)) {
-        touch(u, u === late && u !== (ins as { a?: VReg }).a ? 2 * pos + 1 : 2 * pos);
+        const usePos = u === late ? 2 * pos + 1 : 2 * pos;
+        if (!openFrom.has(u)) openFrom.set(u, usePos);
+        else openFrom.set(u, Math.max(openFrom.get(u)!, usePos));
         live.add(u);
       }
     }
-    k = last + 1;
+    for (const [v, end] of openFrom) {
+      if (!liveIn[id]!.has(v) && !fn.params.includes(v)) continue; // a use with no reaching definition here
+      addRange(get(v), from, end);
+    }
   }
   // Copies are hints too: a mov's source and destination like the same register.
   for (const b of fn.blocks) {
     for (const i of b.insns) {
       if (i.op === "mov" && i.src.kind === "reg") {
         const s = i.src.reg;
-        get(i.dst).hints.push(...get(s).hints);
-        get(s).hints.push(...get(i.dst).hints);
+        const [ds, ss] = [get(i.dst).hints.slice(), get(s).hints.slice()];
+        get(i.dst).hints.push(...ss);
+        get(s).hints.push(...ds);
       }
     }
   }
-  return [...iv.values()].filter((i) => i.start !== Infinity).sort((a, b) => a.start - b.start || a.vreg - b.vreg);
+  const list = [...iv.values()].filter((i) => i.ranges.length);
+  list.forEach(normalise);
+  return list.sort((a, b) => a.start - b.start || a.vreg - b.vreg);
 }
 
 export function linearOrder(fn: IrFunction): number[] {
@@ -129,26 +174,24 @@ export function allocate(fn: IrFunction, order: number[]): Allocation {
 
 function scan(intervals: Interval[]): { regs: Map<VReg, PhysReg>; spill?: VReg } {
   const regs = new Map<VReg, PhysReg>();
-  const active: { iv: Interval; reg: PhysReg }[] = [];
+  const assigned: { iv: Interval; reg: PhysReg }[] = [];
   for (const cur of intervals) {
-    for (let a = active.length - 1; a >= 0; a--) if (active[a]!.iv.end < cur.start) active.splice(a, 1);
-    const busy = new Set(active.map((a) => a.reg));
     const pool = cur.crossesCall ? CALLEE_SAVED : [...CALLER_SAVED, ...CALLEE_SAVED];
+    const conflicts = assigned.filter((a) => a.iv.end >= cur.start && intersects(a.iv, cur));
+    const busy = new Set(conflicts.map((a) => a.reg));
     const free = pool.filter((r) => !busy.has(r));
-    const hinted = cur.hints.find((h) => free.includes(h));
-    const choice = hinted ?? free[0];
+    const choice = cur.hints.find((h) => free.includes(h)) ?? free[0];
     if (choice === undefined) {
-      // Spill whichever of the candidates lives longest.
-      // Spill whichever candidate lives longest (never a spill temp: those live one instruction).
+      // Spill whichever candidate lives longest (never a spill temporary: those live one instruction).
       const spillable = (i: Interval) => i.end - i.start > 2;
-      const victim = active.filter((a) => pool.includes(a.reg) && spillable(a.iv))
+      const victim = conflicts.filter((a) => pool.includes(a.reg) && spillable(a.iv))
         .reduce<Interval | undefined>((m, a) => (!m || a.iv.end > m.end ? a.iv : m), undefined);
       if (victim && (victim.end > cur.end || !spillable(cur))) return { regs, spill: victim.vreg };
       if (!spillable(cur)) throw new Error("internal: no register for a spill temporary");
       return { regs, spill: cur.vreg };
     }
     regs.set(cur.vreg, choice);
-    active.push({ iv: cur, reg: choice });
+    assigned.push({ iv: cur, reg: choice });
   }
   return { regs };
 }

@@ -1,8 +1,22 @@
 /** The optimiser: a pipeline of passes, each IrFunction → IrFunction. */
 import type { IrFunction } from "../ir/ir.js";
+import { cfg } from "./cfg.js";
+import { constprop } from "./constprop.js";
+import { dce } from "./dce.js";
+import { sinkconst } from "./sinkconst.js";
+import { speculate } from "./speculate.js";
 
-const PASSES: ((fn: IrFunction) => IrFunction)[] = [];
+export const PASSES: [string, (fn: IrFunction) => IrFunction][] = [
+  ["cfg", cfg],
+  ["constprop", constprop],
+  ["dce", dce],
+  ["sinkconst", sinkconst],
+  ["cfg", cfg],
+  ["speculate", speculate],
+  ["cfg", cfg],
+  ["dce", dce],
+];
 
 export function optimize(fn: IrFunction): IrFunction {
-  return PASSES.reduce((f, pass) => pass(f), fn);
+  return PASSES.reduce((f, [, pass]) => pass(f), fn);
 }

@@ -17,6 +17,7 @@ import {
   BTF_INT_SIGNED,
   BTF_KIND_ARRAY,
   BTF_KIND_CONST,
+  BTF_KIND_DATASEC,
   BTF_KIND_FUNC_PROTO,
   BTF_KIND_PTR,
   BTF_KIND_STRUCT,
@@ -24,6 +25,7 @@ import {
   BTF_VAR_GLOBAL_ALLOCATED,
   BtfBuilder,
   type BtfExtInfo,
+  type BtfNonVoidType,
   builderFromParsed,
   encodeBtfAndExt,
   encodeBtfExt,
@@ -274,7 +276,15 @@ function buildMaps(b: BtfBuilder, kernelReady = false): MapsTypes {
   b.set(kfuncProto, {
     kind: BTF_KIND_FUNC_PROTO,
     ret: int,
-    params: [{ type: wqPtr }, { type: voidPtr }, { type: uint }],
+    // The kernel wants every parameter of a FUNC's prototype named ("Invalid arg#1");
+    // libbpf names the anonymous ones of extern kfuncs "dummy_ksym" before loading.
+    params: kernelReady
+      ? [
+          { name: "wq", type: wqPtr },
+          { name: "p__map", type: voidPtr },
+          { name: "flags", type: uint },
+        ]
+      : [{ type: wqPtr }, { type: voidPtr }, { type: uint }],
   });
   const kfunc = b.func("bpf_wq_init", kfuncProto, kernelReady ? BTF_FUNC_STATIC : BTF_FUNC_EXTERN); // [22]
   const constVolInt = b.reserve(); // [23]
@@ -365,10 +375,10 @@ describe("BTF vs clang-19 and bpftool", () => {
     const c = clang("multi", MULTI_C);
     const clangBtf = parseBtf(c.btf);
     const clangExt = parseBtfExt(c.ext!, clangBtf);
-    expect(clangExt.funcInfo.map((s) => s.section)).toEqual(["xdp", "tc", ".text"]);
+    expect(clangExt.funcInfo.map((s) => s.section)).toEqual([".text", "xdp", "tc"]); // clang: ELF section order
     // Rebuild the types with strings in type order, then the .BTF.ext strings after them.
     const b = new BtfBuilder();
-    for (let id = 1; id < clangBtf.types.length; id++) b.add(clangBtf.types[id] as never);
+    for (let id = 1; id < clangBtf.types.length; id++) b.add(clangBtf.types[id] as BtfNonVoidType);
     const { btf, ext } = encodeBtfAndExt(b, extInfo(clangExt));
     expect(btf).not.toEqual(c.btf);
     expect(bpftoolDump(btf)).toBe(bpftoolDump(c.btf));
@@ -443,6 +453,20 @@ function kernelAccepts(r: { fd: number; log: string }): void {
   closeSync(r.fd);
 }
 
+/** A copy of a clang object whose .BTF and .BTF.ext are replaced by ours. */
+function withBtf(obj: string, btf: Uint8Array, ext: Uint8Array): string {
+  const out = tmpFile("replaced.o");
+  run("llvm-objcopy-19", [
+    "--update-section",
+    `.BTF=${tmpFile("r.btf", btf)}`,
+    "--update-section",
+    `.BTF.ext=${tmpFile("r.btf.ext", ext)}`,
+    obj,
+    out,
+  ]);
+  return out;
+}
+
 function normalizeXlated(text: string): string {
   return text.replace(/map\[id:\d+\]/g, "map[id:N]").replace(/#\d+/g, "#N");
 }
@@ -463,11 +487,11 @@ describe("BTF vs libbpf 1.1 and the kernel", () => {
     const k = new BtfBuilder();
     for (let id = 1; id < parsed.types.length; id++) {
       const t = parsed.types[id];
-      if (t.kind === 15 /* DATASEC */) {
+      if (t.kind === BTF_KIND_DATASEC) {
         const size = t.vars.reduce((n, v) => Math.max(n, v.offset + v.size), 0);
         k.add({ ...t, size });
       } else {
-        k.add(t as never);
+        k.add(t as BtfNonVoidType);
       }
     }
     kernelAccepts(lb.btfLoad(k.encode()));
@@ -523,6 +547,30 @@ describe("BTF vs libbpf 1.1 and the kernel", () => {
     expect(lb.btfExtNew(ext.subarray(0, 32))).toBe(false);
   });
 
+  it.skipIf(skipKernel)("several programs per section and shared subprograms load with our .BTF.ext", () => {
+    const c = clang("multi", MULTI_C);
+    const clangBtf = parseBtf(c.btf);
+    const b = new BtfBuilder();
+    for (let id = 1; id < clangBtf.types.length; id++) b.add(clangBtf.types[id] as BtfNonVoidType);
+    const { btf, ext } = encodeBtfAndExt(b, extInfo(parseBtfExt(c.ext!, clangBtf)));
+    const obj = withBtf(c.obj, btf, ext!);
+    const loadAll = (o: string): string => {
+      const dir = `/sys/fs/bpf/tsbpf_btf_test_${process.pid}_${tmpCounter++}`;
+      try {
+        run("bpftool", ["prog", "loadall", o, dir]);
+        return ["x1", "x2", "t1"]
+          .map((p) => run("bpftool", ["prog", "dump", "xlated", "pinned", `${dir}/${p}`, "linum"]))
+          .join("");
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    };
+    const theirs = normalizeXlated(loadAll(c.obj));
+    expect(theirs).toContain("int add(int a, int b):");
+    expect(theirs).toContain("int mul(int a, int b):");
+    expect(normalizeXlated(loadAll(obj))).toBe(theirs);
+  });
+
   it.skipIf(skipKernel)("an object carrying our .BTF/.BTF.ext loads and keeps its line info", () => {
     const c = clang("maps", MAPS_C);
     const clangBtf = parseBtf(c.btf);
@@ -531,15 +579,7 @@ describe("BTF vs libbpf 1.1 and the kernel", () => {
     buildMaps(b);
     const { btf, ext } = encodeBtfAndExt(b, extInfo(parseBtfExt(c.ext!, clangBtf)));
     expect(btf).not.toEqual(c.btf);
-    const obj = tmpFile("maps-ours.o");
-    run("llvm-objcopy-19", [
-      "--update-section",
-      `.BTF=${tmpFile("ours.btf", btf)}`,
-      "--update-section",
-      `.BTF.ext=${tmpFile("ours.btf.ext", ext!)}`,
-      c.obj,
-      obj,
-    ]);
+    const obj = withBtf(c.obj, btf, ext!);
 
     const load = (o: string): string => {
       const pin = `/sys/fs/bpf/tsbpf_btf_test_${process.pid}_${tmpCounter++}`;
@@ -563,15 +603,18 @@ describe("BTF vs libbpf 1.1 and the kernel", () => {
     const info = extInfo(parseBtfExt(c.ext!, clangBtf));
     info.lineInfo = info.lineInfo.filter((s) => s.section !== ".text");
     const bad = encodeBtfAndExt(noSubLines, info);
-    const badObj = tmpFile("maps-bad.o");
-    run("llvm-objcopy-19", [
-      "--update-section",
-      `.BTF=${tmpFile("bad.btf", bad.btf)}`,
-      "--update-section",
-      `.BTF.ext=${tmpFile("bad.btf.ext", bad.ext!)}`,
-      c.obj,
-      badObj,
-    ]);
-    expect(() => load(badObj)).toThrow(/line info/);
+    const badObj = withBtf(c.obj, bad.btf, bad.ext!);
+    expect(() => load(badObj)).toThrow(/missing \.BTF\.ext line info/);
+
+    // Kernel rule: line info must start at each function's first instruction
+    // and be strictly increasing. Drop the program's first record.
+    const late = new BtfBuilder();
+    buildMaps(late);
+    const info2 = extInfo(parseBtfExt(c.ext!, clangBtf));
+    const tc = info2.lineInfo.find((s) => s.section === "tc")!;
+    tc.records = tc.records.slice(1);
+    const bad2 = encodeBtfAndExt(late, info2);
+    const badObj2 = withBtf(c.obj, bad2.btf, bad2.ext!);
+    expect(() => load(badObj2)).toThrow(/missing bpf_line_info for func#0/);
   });
 });

@@ -1,5 +1,5 @@
 /** Live-variable analysis over an IrFunction's blocks (backward dataflow). */
-import { def, successors, uses, type IrFunction, type VReg } from "../ir/ir.js";
+import { def, successors, uses, type IrFunction, type VReg } from "./ir.js";
 
 export interface Liveness {
   liveIn: Set<VReg>[];
