@@ -162,14 +162,19 @@ export class FunctionLowerer {
 
   /** `zeroed<T>()`: a zeroed struct on the stack. */
   zeroed(t: StructType | import("../types/model.js").ArrayType): Val {
-    const size = sizeOf(t);
-    const slot = this.b.slot(size, Math.max(alignOf(t), 8));
+    const slot = this.zeroedSlot(sizeOf(t), alignOf(t));
+    return { k: "ref", base: { kind: "slot", slot }, off: 0, t };
+  }
+
+  /** A new stack slot, zeroed with the widest stores its alignment allows. */
+  private zeroedSlot(size: number, align: number): number {
+    const slot = this.b.slot(size, Math.max(align, 8));
     for (let off = 0; off < size;) {
       const step: Size = size - off >= 8 ? 8 : size - off >= 4 ? 4 : size - off >= 2 ? 2 : 1;
       this.b.emit({ op: "store", base: { kind: "slot", slot }, off, src: imm(0), size: step });
       off += step;
     }
-    return { k: "ref", base: { kind: "slot", slot }, off: 0, t };
+    return slot;
   }
 
   // ---------------------------------------------------------------- conversions
@@ -587,6 +592,11 @@ export class FunctionLowerer {
     if (Node.isFalseLiteral(e)) return { k: "imm", value: 0n, t: BOOL };
     if (Node.isNullLiteral(e)) return { k: "null" };
     if (Node.isIdentifier(e)) return this.identifier(e);
+    if (Node.isPropertyAccessExpression(e) && e.getName() === "length") {
+      const obj = this.expr(e.getExpression());
+      if (obj.k === "ref" && obj.t.kind === "array") return { k: "imm", value: BigInt(obj.t.length), t: U32 };
+      return this.load(this.field(obj, e), e);
+    }
     if (Node.isPropertyAccessExpression(e) || Node.isElementAccessExpression(e)) return this.load(this.lvalue(e), e);
     if (Node.isCallExpression(e)) return this.call(e);
     if (Node.isBinaryExpression(e)) return this.binary(e);
@@ -687,20 +697,7 @@ export class FunctionLowerer {
       }
       return this.fail(Codes.UnsupportedConstruct, `'${e.getText()}' cannot be assigned.`, e);
     }
-    if (Node.isPropertyAccessExpression(e)) {
-      const obj = this.expr(e.getExpression());
-      const name = e.getName();
-      if (obj.k === "ref" && obj.t.kind === "struct") {
-        const f = obj.t.fields.find((x) => x.name === name);
-        if (!f) this.fail(Codes.UnknownName, `'${obj.t.name}' has no field '${name}'.`, e.getNameNode());
-        if (obj.t.kernel) this.fail(Codes.UnsupportedConstruct, `struct ${obj.t.name} is opaque: its fields belong to the kernel.`, e.getNameNode());
-        return { k: "mem", base: obj.base, off: obj.off + f.offset, t: f.type };
-      }
-      if (obj.k === "reg" && obj.t.kind === "ptr" && name === "value") {
-        return { k: "mem", base: { kind: "reg", reg: obj.reg }, off: 0, t: obj.t.target };
-      }
-      return this.fail(Codes.UnsupportedConstruct, `'${name}' is not a field here.`, e.getNameNode());
-    }
+    if (Node.isPropertyAccessExpression(e)) return this.field(this.expr(e.getExpression()), e);
     if (Node.isElementAccessExpression(e)) {
       const obj = this.expr(e.getExpression());
       if (obj.k !== "ref" || obj.t.kind !== "array") return this.fail(Codes.UnsupportedConstruct, "Only FixedArray values can be indexed.", e);
@@ -713,9 +710,58 @@ export class FunctionLowerer {
         }
         return { k: "mem", base: obj.base, off: obj.off + Number(idx.value) * esize, t: elem };
       }
-      return this.fail(Codes.UnsupportedConstruct, "Indexing with a run-time value is not supported yet.", e.getArgumentExpressionOrThrow());
+      return this.element(obj as Val & { k: "ref" }, elem, idx, e.getArgumentExpressionOrThrow());
     }
     return this.fail(Codes.UnsupportedConstruct, "This expression cannot be assigned.", e);
+  }
+
+  /** The place `obj.name` names: a struct field, or the target of a `Ptr<T>`. */
+  private field(obj: Val, e: import("ts-morph").PropertyAccessExpression): LVal {
+    const name = e.getName();
+    if (obj.k === "ref" && obj.t.kind === "struct") {
+      const f = obj.t.fields.find((x) => x.name === name);
+      if (!f) this.fail(Codes.UnknownName, `'${obj.t.name}' has no field '${name}'.`, e.getNameNode());
+      if (obj.t.kernel) this.fail(Codes.UnsupportedConstruct, `struct ${obj.t.name} is opaque: its fields belong to the kernel.`, e.getNameNode());
+      return { k: "mem", base: obj.base, off: obj.off + f.offset, t: f.type };
+    }
+    if (obj.k === "ref" && obj.t.kind === "array" && name === "length") {
+      this.fail(Codes.UnsupportedConstruct, "'length' is a constant: it cannot be assigned.", e.getNameNode());
+    }
+    if (obj.k === "reg" && obj.t.kind === "ptr" && name === "value") {
+      return { k: "mem", base: { kind: "reg", reg: obj.reg }, off: 0, t: obj.t.target };
+    }
+    return this.fail(Codes.UnsupportedConstruct, `'${name}' is not a field here.`, e.getNameNode());
+  }
+
+  /**
+   * `a[i]` with a run-time index: the address is `a + i * size` when `i < N`, else
+   * a freshly zeroed scratch element — so an out-of-bounds read gives 0 and an
+   * out-of-bounds write changes nothing the program can see, and the verifier
+   * sees a bounded offset on the only path that touches the array.
+   */
+  private element(arr: Val & { k: "ref" }, elem: Type, idx: Val, node: Node): LVal {
+    const it = this.typeOfVal(idx);
+    if (!isScalar(it)) this.fail(Codes.UnsupportedType, "An index must be an integer.", node);
+    const length = (arr.t as import("../types/model.js").ArrayType).length;
+    const i64 = this.inReg(this.convert(idx, it.kind === "int" && it.signed ? I64 : U64, node, true), node);
+    const esize = sizeOf(elem);
+    const addr = this.b.vreg();
+    const ok = this.b.newBlock(), oob = this.b.newBlock(), join = this.b.newBlock();
+    this.b.terminate({ op: "br", cmp: "lt", a: i64, b: imm(length), w: 64, then: ok.id, else: oob.id });
+    this.b.setBlock(ok);
+    const scaled = this.b.vreg();
+    if ((esize & (esize - 1)) === 0) this.b.emit({ op: "alu", alu: "lsh", dst: scaled, a: i64, b: imm(Math.log2(esize)), w: 64 });
+    else this.b.emit({ op: "alu", alu: "mul", dst: scaled, a: i64, b: imm(esize), w: 64 });
+    const base = this.address(arr);
+    this.b.emit({ op: "mov", dst: addr, src: reg(base), w: 64 });
+    this.b.emit({ op: "alu", alu: "add", dst: addr, a: addr, b: reg(scaled), w: 64 });
+    this.b.jump(join);
+    this.b.setBlock(oob);
+    const scratch = this.zeroedSlot(esize, alignOf(elem));
+    this.b.emit({ op: "slotaddr", dst: addr, slot: scratch, off: 0 });
+    this.b.jump(join);
+    this.b.setBlock(join);
+    return { k: "mem", base: { kind: "reg", reg: addr }, off: 0, t: elem };
   }
 
   private binary(e: import("ts-morph").BinaryExpression): Val {
