@@ -3,6 +3,7 @@
 // port of the same program is compared with).
 
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { compileC, elfSections, elfSymbol } from "./clang.js";
 import { describeKernel } from "./helpers.js";
@@ -72,6 +73,7 @@ describeKernel("kernel harness: clang build of wq.c", () => {
   });
 
   it("reports plausible bpf_prog_info numbers", () => {
+    const jitEnabled = readFileSync("/proc/sys/net/core/bpf_jit_enable", "utf8").trim() !== "0";
     const rows: Record<string, { xlatedInsns: number; verifiedInsns: number; jitedBytes: number }> = {};
     for (const p of PROGRAMS) {
       const info = obj!.progInfo(p.name);
@@ -82,7 +84,7 @@ describeKernel("kernel harness: clang build of wq.c", () => {
       expect(info.xlatedProgLen / 8).toBeLessThan(200);
       expect(info.verifiedInsns).toBeGreaterThan(10);
       expect(info.verifiedInsns).toBeLessThan(10_000);
-      expect(info.jitedProgLen).toBeGreaterThan(0);
+      if (jitEnabled) expect(info.jitedProgLen).toBeGreaterThan(0);
       rows[p.name] = { xlatedInsns: info.xlatedProgLen / 8, verifiedInsns: info.verifiedInsns, jitedBytes: info.jitedProgLen };
     }
     console.log("clang wq.c in the kernel:");

@@ -5,7 +5,7 @@ import { mkdtempSync, readdirSync, rmSync, existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { compileC, elfSymbol } from "./clang.js";
-import { describeKernel } from "./helpers.js";
+import { describeKernel, describeWith } from "./helpers.js";
 import { BPF_ATTACH_TYPE, BPF_PROG_TYPE, BpfObject, defaultEthPacket, defaultIpv4Packet, waitFor } from "./libbpf.js";
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
@@ -183,7 +183,7 @@ describeKernel("BpfObject (libbpf via koffi)", () => {
   });
 });
 
-describe("compileC", () => {
+describeWith({ clang: true }, "compileC", () => {
   it("reports clang's stderr on failure", () => {
     expect(() => compileC("int broken( {\n", { name: "broken", noCache: true })).toThrow(/clang.*failed[\s\S]*error:/);
   });

@@ -345,8 +345,8 @@ function probe(): { ok: true } | { ok: false; why: string } {
   if (process.platform !== "linux") return { ok: false, why: `platform is ${process.platform}, not linux` };
   const caps = capEffective();
   const CAP_SYS_ADMIN = 21n, CAP_BPF = 39n;
-  const privileged = process.getuid?.() === 0 || (caps !== undefined && ((caps >> CAP_BPF) & 1n || (caps >> CAP_SYS_ADMIN) & 1n));
-  if (!privileged) return { ok: false, why: "not root and no CAP_BPF/CAP_SYS_ADMIN in the effective capability set" };
+  const privileged = caps !== undefined ? ((caps >> CAP_BPF) & 1n) === 1n || ((caps >> CAP_SYS_ADMIN) & 1n) === 1n : process.getuid?.() === 0;
+  if (!privileged) return { ok: false, why: "neither CAP_BPF nor CAP_SYS_ADMIN in the effective capability set (run as root)" };
   if (!existsSync("/sys/kernel/btf/vmlinux")) return { ok: false, why: "kernel BTF (/sys/kernel/btf/vmlinux) not available" };
   let l: Lib;
   try {
