@@ -904,7 +904,7 @@ export class FunctionLowerer {
     if (args.length !== params.length) this.fail(Codes.BadArgument, `Expected ${params.length} arguments.`, e);
     const argVals = args.map((a, i) => this.convert(this.rvalue(a), t.params[i]!, a));
     const mustInline = t.params.some((p) => p.kind === "map" || p.kind === "func" || p.kind === "struct" || p.kind === "array");
-    if (!mustInline) {
+    if (!mustInline && !shouldInline(decl)) {
       const name = this.mod.requireSubprogram(decl);
       const dst = t.ret.kind === "void" ? undefined : this.b.vreg();
       this.at(e);
@@ -952,6 +952,24 @@ export class FunctionLowerer {
     }
     return { k: "reg", reg: inl.result, t: t.ret, owned: true };
   }
+}
+
+/**
+ * The inlining heuristic for ordinary functions (those taking maps or callbacks are
+ * always inlined): small, loop-free bodies are inlined, as clang does with static
+ * functions at -O2; the rest become BPF-to-BPF calls. JSDoc `@inline` / `@noinline`
+ * override it, like C's `__always_inline` / `__noinline`.
+ */
+export function shouldInline(decl: FunctionDeclaration): boolean {
+  const tags = decl.getJsDocs().flatMap((d) => d.getTags().map((t) => t.getTagName()));
+  if (tags.includes("noinline")) return false;
+  if (tags.includes("inline")) return true;
+  const body = decl.getBody();
+  if (!body) return false;
+  const loops = body.getDescendants().some((n) =>
+    Node.isForStatement(n) || Node.isWhileStatement(n) || Node.isDoStatement(n));
+  const statements = body.getDescendants().filter((n) => Node.isStatement(n) && !Node.isBlock(n)).length;
+  return !loops && statements <= 8;
 }
 
 function retype(v: Val, t: Type): Val {

@@ -132,6 +132,7 @@ export class ModuleContext {
       const def = this.guard(() => this.lowerSubprogram(decl));
       if (def) subs.push(def);
     }
+    this.checkRecursion(progDefs, subs);
     return {
       file: this.relFile,
       license: this.license ?? "",
@@ -141,6 +142,31 @@ export class ModuleContext {
       subprograms: subs,
       kfuncs: [...this.kfuncs.values()],
     };
+  }
+
+  /** BPF has no recursion: a cycle of BPF-to-BPF calls is reported at the function that closes it. */
+  private checkRecursion(programs: ProgramDef[], subs: SubprogramDef[]): void {
+    const callees = new Map<string, string[]>();
+    for (const f of [...programs, ...subs]) {
+      callees.set(f.name, f.fn.blocks.flatMap((b) => b.insns.flatMap((i) => (i.op === "call" && i.target.kind === "local" ? [i.target.name] : []))));
+    }
+    const byName = new Map(subs.map((s) => [s.name, s]));
+    const state = new Map<string, "visiting" | "done">();
+    const visit = (name: string, path: string[]): void => {
+      if (state.get(name) === "done") return;
+      if (state.get(name) === "visiting") {
+        const cycle = path.slice(path.indexOf(name));
+        const sub = byName.get(name);
+        this.diagnostics.push(diag(Codes.Recursion,
+          `'${name}' calls itself${cycle.length > 1 ? ` (through ${cycle.slice(1).map((c) => `'${c}'`).join(", ")})` : ""}: recursion is not possible in BPF.`,
+          sub?.span));
+        return;
+      }
+      state.set(name, "visiting");
+      for (const c of callees.get(name) ?? []) visit(c, [...path, name]);
+      state.set(name, "done");
+    };
+    for (const p of programs) visit(p.name, []);
   }
 
   private moduleCall(e: Expression): void {

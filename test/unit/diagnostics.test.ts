@@ -48,3 +48,15 @@ describe("diagnostics point at the construct, tsc style", () => {
     expect(r.diagnostics.map((d) => d.code)).toEqual(["TSBPF1010"]);
   });
 });
+
+describe("recursion through BPF-to-BPF calls", () => {
+  it("is reported at the function that closes the cycle", () => {
+    const body = "/** @noinline */\nfunction f(n: u32): u32 { if (n === 0) return 0; return g(n - 1); }\n" +
+      "/** @noinline */\nfunction g(n: u32): u32 { return f(n); }\n" +
+      "export const p = tc((ctx): i64 => f(3));\n";
+    const dir = tmpProject({ "prog.ts": HEADER + body });
+    const r = compile(path.join(dir, "prog.ts"));
+    expect(r.diagnostics.map((d) => d.code)).toEqual(["TSBPF1009"]);
+    expect(r.diagnostics[0]!.message).toMatch(/'f' calls itself \(through 'g'\)/);
+  });
+});
