@@ -170,18 +170,84 @@ export declare const LIBBPF_PIN_BY_NAME = 1;
 export type WqCallback<K, V> = (map: AnyMap, key: Ptr<K>, value: V) => i32;
 
 // ---------------------------------------------------------------------------
-// Program contexts (kernel names in PascalCase). Fields come with the
-// program-types work; for now they are opaque `void *ctx` pointers.
+// Program contexts (kernel names in PascalCase, fields as the UAPI names them).
+// Only constant-offset accesses are valid (the verifier rewrites them).
+// `data`/`data_end`/`data_meta` are packet pointers: compare them C-style
+// (`ctx.data + 14 > ctx.data_end`), or use `header<T>()`.
 
-export declare class SkBuff { private readonly __sk_buff: never; }
-export declare class XdpMd { private readonly xdp_md: never; }
-export declare class BpfSockAddr { private readonly bpf_sock_addr: never; }
-export declare class BpfNfCtx { private readonly bpf_nf_ctx: never; }
-export declare class SkMsgMd { private readonly sk_msg_md: never; }
+/** Programs that see packet bytes. */
+export interface PacketContext {
+  /**
+   * The packet bytes at `offset` viewed as `T` (a struct, FixedArray or integer),
+   * or null when the packet is too short: TypeScript's narrowing is the
+   * verifier's bounds check. Integers come back as `Ptr<T>`.
+   */
+  header<T>(offset: number): (T extends number ? Ptr<T> : T) | null;
+}
+
+/** `struct __sk_buff` */
+export interface SkBuff extends PacketContext {
+  len: u32; pkt_type: u32; mark: u32; queue_mapping: u32; protocol: u32; vlan_present: u32;
+  vlan_tci: u32; vlan_proto: u32; priority: u32; ingress_ifindex: u32; ifindex: u32; tc_index: u32;
+  cb: FixedArray<u32, 5>; hash: u32; tc_classid: u32; data: u32; data_end: u32; napi_id: u32;
+  family: u32; remote_ip4: u32; local_ip4: u32; remote_ip6: FixedArray<u32, 4>; local_ip6: FixedArray<u32, 4>;
+  remote_port: u32; local_port: u32; data_meta: u32; flow_keys: unknown; tstamp: u64; wire_len: u32;
+  gso_segs: u32; sk: unknown; gso_size: u32; tstamp_type: u8; hwtstamp: u64;
+}
+/** `struct xdp_md` */
+export interface XdpMd extends PacketContext {
+  data: u32; data_end: u32; data_meta: u32; ingress_ifindex: u32; rx_queue_index: u32; egress_ifindex: u32;
+}
+/** `struct bpf_sock_addr` */
+export interface BpfSockAddr {
+  user_family: u32; user_ip4: u32; user_ip6: FixedArray<u32, 4>; user_port: u32; family: u32; type: u32;
+  protocol: u32; msg_src_ip4: u32; msg_src_ip6: FixedArray<u32, 4>; sk: unknown;
+}
+/** `struct sk_msg_md` */
+export interface SkMsgMd extends PacketContext {
+  data: u64; data_end: u64; family: u32; remote_ip4: u32; local_ip4: u32; remote_ip6: FixedArray<u32, 4>;
+  local_ip6: FixedArray<u32, 4>; remote_port: u32; local_port: u32; size: u32; sk: unknown;
+}
+/** `struct bpf_nf_ctx` (its members point into the kernel). */
+export interface BpfNfCtx { state: unknown; skb: unknown }
 /** `syscall` programs get the bytes user space passed as ctx_in. */
 export declare class SyscallCtx { private readonly syscall_ctx: never; }
 /** `BPF_PROG` arguments of tracing programs: the raw `u64 *ctx` array. */
 export declare class TracingCtx { private readonly tracing_ctx: never; }
+
+// Return codes and protocol numbers (include/uapi/linux/*.h).
+export declare const XDP_ABORTED = 0;
+export declare const XDP_DROP = 1;
+export declare const XDP_PASS = 2;
+export declare const XDP_TX = 3;
+export declare const XDP_REDIRECT = 4;
+export declare const TC_ACT_UNSPEC = -1;
+export declare const TC_ACT_OK = 0;
+export declare const TC_ACT_RECLASSIFY = 1;
+export declare const TC_ACT_SHOT = 2;
+export declare const TC_ACT_PIPE = 3;
+export declare const TC_ACT_STOLEN = 4;
+export declare const TC_ACT_REDIRECT = 7;
+export declare const SK_DROP = 0;
+export declare const SK_PASS = 1;
+export declare const NF_DROP = 0;
+export declare const NF_ACCEPT = 1;
+export declare const ETH_HLEN = 14;
+export declare const ETH_P_IP = 0x0800;
+export declare const ETH_P_ARP = 0x0806;
+export declare const ETH_P_IPV6 = 0x86dd;
+export declare const IPPROTO_ICMP = 1;
+export declare const IPPROTO_TCP = 6;
+export declare const IPPROTO_UDP = 17;
+export declare const IPPROTO_ICMPV6 = 58;
+
+/** Byte order (bpf_endian.h). */
+export declare function bpf_ntohs(x: u16): u16;
+export declare function bpf_htons(x: u16): u16;
+export declare function bpf_ntohl(x: u32): u32;
+export declare function bpf_htonl(x: u32): u32;
+export declare function bpf_be64_to_cpu(x: u64): u64;
+export declare function bpf_cpu_to_be64(x: u64): u64;
 
 // ---------------------------------------------------------------------------
 // Programs: `export const NAME = kind(fn)`; the factory picks the ELF section.

@@ -221,7 +221,7 @@ class Selector {
       }
       case "bswap":
         this.movReg(this.r(i.dst), this.r(i.src), 64);
-        this.emit(asm.BPF_BSWAP(this.r(i.dst), i.bits));
+        this.emit(asm.BPF_ENDIAN(true, this.r(i.dst), i.bits)); // to big-endian: a swap on little-endian BPF
         return;
       case "load": {
         const b = this.base(i.base, i.off);

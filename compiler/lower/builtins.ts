@@ -6,7 +6,8 @@
 import { Node, type CallExpression, type Expression } from "ts-morph";
 import { Codes } from "../diagnostics.js";
 import { imm, reg, type Operand, type CallTarget } from "../ir/ir.js";
-import { INTS, OPAQUE, U32, U64, I64, typeToString, type IntName, type MapType, type Type } from "../types/model.js";
+import { INTS, OPAQUE, U16, U32, U64, I64, sizeOf, typeToString, type IntName, type MapType, type Type } from "../types/model.js";
+import { CONTEXTS, hasPacket } from "./contexts.js";
 import type { FunctionLowerer } from "./function.js";
 import { HELPERS, KFUNCS } from "./kernel.js";
 import type { Val } from "./values.js";
@@ -18,6 +19,16 @@ export function lowerBuiltinCall(fl: Lowerer, name: string, e: CallExpression): 
   if (name in INTS) {
     if (args.length !== 1) fl.fail(Codes.BadArgument, `${name}() takes one argument.`, e);
     return fl.convert(fl.rvalue(args[0]!), INTS[name as IntName], args[0]!, true);
+  }
+  if (name in BYTE_ORDER) {
+    if (args.length !== 1) fl.fail(Codes.BadArgument, `${name}() takes one argument.`, e);
+    const bits = BYTE_ORDER[name]!;
+    const t = bits === 16 ? U16 : bits === 32 ? U32 : U64;
+    const v = fl.convert(fl.rvalue(args[0]!), t, args[0]!, true);
+    if (v.k === "imm") return { k: "imm", value: swapBytes(v.value, bits), t };
+    const dst = fl.b.vreg();
+    fl.b.emit({ op: "bswap", dst, src: fl.inReg(v, args[0]!), bits });
+    return { k: "reg", reg: dst, t, owned: true };
   }
   switch (name) {
     case "zeroed": {
@@ -51,6 +62,9 @@ export function lowerMethodCall(fl: Lowerer, recv: Val, method: string, e: CallE
   if (recv.k === "ref" && recv.t.kind === "struct" && recv.t.name === "bpf_wq") {
     const kfunc = { init: "bpf_wq_init", setCallback: "bpf_wq_set_callback", start: "bpf_wq_start" }[method];
     if (kfunc) return wqKfunc(fl, recv, kfunc, args, e, recvNode);
+  }
+  if (recv.k === "reg" && recv.t.kind === "ctx" && method === "header" && hasPacket(recv.t.name)) {
+    return packetHeader(fl, recv as Val & { k: "reg" }, args, e);
   }
   if (recv.k === "reg" && recv.t.kind === "opaque") {
     return fl.fail(Codes.UnsupportedConstruct, "This value is an untyped pointer: refer to the map by its module-level name.", recvNode);
@@ -127,3 +141,53 @@ function wqKfunc(fl: Lowerer, wq: Val, name: string, args: Expression[], e: Call
 }
 
 export { OPAQUE };
+
+/** Byte-order conversions (bpf_endian.h): on the little-endian machines BPF runs on, a byte swap. */
+const BYTE_ORDER: Record<string, 16 | 32 | 64> = {
+  bpf_ntohs: 16, bpf_htons: 16, bpf_ntohl: 32, bpf_htonl: 32, bpf_be64_to_cpu: 64, bpf_cpu_to_be64: 64,
+};
+
+function swapBytes(v: bigint, bits: 16 | 32 | 64): bigint {
+  let out = 0n;
+  for (let i = 0; i < bits / 8; i++) out = (out << 8n) | ((v >> BigInt(8 * i)) & 0xffn);
+  return out;
+}
+
+/**
+ * `ctx.header<T>(offset)`: a view of the packet bytes at `offset` as `T`, or null
+ * when the packet is too short — the bounds check the verifier requires, written
+ * so that TypeScript's null narrowing is that check.
+ */
+function packetHeader(fl: Lowerer, ctx: Val & { k: "reg" }, args: Expression[], e: CallExpression): Val {
+  const ta = e.getTypeArguments()[0];
+  if (!ta) return fl.fail(Codes.BadArgument, "header<T>(offset) needs the header's type.", e);
+  const t = fl.mod.types.resolve(ta);
+  if (t.kind !== "struct" && t.kind !== "array" && t.kind !== "int") {
+    return fl.fail(Codes.UnsupportedType, "header<T>() views packet bytes as a struct, an array or an integer.", ta);
+  }
+  arity(fl, args, 1, 1, e, "header");
+  const layout = CONTEXTS[(ctx.t as { name: string }).name]!;
+  const field = (n: string) => layout.fields.find((f) => f.name === n)!;
+  const base = { kind: "reg" as const, reg: ctx.reg };
+  const data = fl.b.vreg(), end = fl.b.vreg();
+  fl.at(e);
+  fl.b.emit({ op: "load", dst: data, base, off: field("data").offset, size: sizeOf(field("data").type) as 4, signed: false });
+  fl.b.emit({ op: "load", dst: end, base, off: field("data_end").offset, size: sizeOf(field("data_end").type) as 4, signed: false });
+  const off = fl.convert(fl.rvalue(args[0]!), U64, args[0]!, true);
+  const p = fl.b.vreg(), q = fl.b.vreg(), r = fl.b.vreg();
+  fl.b.emit({ op: "mov", dst: p, src: reg(data), w: 64 });
+  if (!(off.k === "imm" && off.value === 0n)) fl.b.emit({ op: "alu", alu: "add", dst: p, a: p, b: fl.operand(off, args[0]!), w: 64 });
+  fl.b.emit({ op: "mov", dst: q, src: reg(p), w: 64 });
+  fl.b.emit({ op: "alu", alu: "add", dst: q, a: q, b: imm(sizeOf(t)), w: 64 });
+  const ok = fl.b.newBlock(), nul = fl.b.newBlock(), join = fl.b.newBlock();
+  fl.b.terminate({ op: "br", cmp: "gt", a: q, b: reg(end), w: 64, then: nul.id, else: ok.id });
+  fl.b.setBlock(ok);
+  fl.b.emit({ op: "mov", dst: r, src: reg(p), w: 64 });
+  fl.b.jump(join);
+  fl.b.setBlock(nul);
+  fl.b.emit({ op: "mov", dst: r, src: imm(0), w: 64 });
+  fl.b.jump(join);
+  fl.b.setBlock(join);
+  if (t.kind === "int") return { k: "reg", reg: r, t: { kind: "ptr", target: t }, owned: true };
+  return { k: "ref", base: { kind: "reg", reg: r }, off: 0, t };
+}

@@ -20,6 +20,7 @@ import { builtinName, resolveAlias } from "./types.js";
 import type { ModuleContext } from "./module.js";
 import { lowerBuiltinCall, lowerMethodCall } from "./builtins.js";
 import { parseIntegerLiteral, wrap } from "./literals.js";
+import { CONTEXTS } from "./contexts.js";
 
 interface Loop { brk: Block; cont: Block }
 interface Inline { decl: FunctionDeclaration; ret: Type; exit: Block; result?: VReg }
@@ -554,6 +555,11 @@ export class FunctionLowerer {
       }
       return this.b.terminate({ op: "br", cmp, a: this.inReg(lhs, le), b: this.operand(rhs, re), w: regWidth(ct), then: t.id, else: f.id });
     }
+    if (lt.kind === "pkt" && rt.kind === "pkt") {
+      // Packet bounds checks (`data + n > data_end`): unsigned 64-bit, as the verifier wants them.
+      const cmp = toCmpOp(op, false);
+      return this.b.terminate({ op: "br", cmp, a: this.inReg(l, le), b: reg(this.inReg(r, re)), w: 64, then: t.id, else: f.id });
+    }
     // Pointers: null checks and identity.
     if (op !== "eq" && op !== "ne") this.fail(Codes.UnsupportedConstruct, "Pointers compare only with === and !==.", node);
     if (l.k === "null" && r.k === "null") return this.b.jump(op === "eq" ? t : f);
@@ -642,7 +648,7 @@ export class FunctionLowerer {
     if (lv.k === "var") return { k: "reg", reg: lv.reg, t: lv.t, owned: false };
     const t = lv.t;
     if (t.kind === "struct" || t.kind === "array") return { k: "ref", base: lv.base, off: lv.off, t };
-    if (!isScalar(t) && t.kind !== "ptr" && t.kind !== "opaque") {
+    if (!isScalar(t) && t.kind !== "ptr" && t.kind !== "opaque" && t.kind !== "pkt") {
       this.fail(Codes.UnsupportedType, `A ${typeToString(t)} cannot be loaded from memory.`, node);
     }
     const dst = this.b.vreg();
@@ -727,6 +733,12 @@ export class FunctionLowerer {
     if (obj.k === "ref" && obj.t.kind === "array" && name === "length") {
       this.fail(Codes.UnsupportedConstruct, "'length' is a constant: it cannot be assigned.", e.getNameNode());
     }
+    if (obj.k === "reg" && obj.t.kind === "ctx") {
+      const layout = CONTEXTS[obj.t.name];
+      const f = layout?.fields.find((x) => x.name === name);
+      if (!f) this.fail(Codes.UnknownName, `The ${obj.t.name} context has no field '${name}' tsbpf knows.`, e.getNameNode());
+      return { k: "mem", base: { kind: "reg", reg: obj.reg }, off: f.offset, t: f.type };
+    }
     if (obj.k === "reg" && obj.t.kind === "ptr" && name === "value") {
       return { k: "mem", base: { kind: "reg", reg: obj.reg }, off: 0, t: obj.t.target };
     }
@@ -795,6 +807,14 @@ export class FunctionLowerer {
   /** C arithmetic on two integer operands. */
   arith(op: Arith, l: Val, r: Val, node: Node): Val {
     const lt = this.typeOfVal(l), rt = this.typeOfVal(r);
+    if (lt.kind === "pkt" && (op === "add" || op === "sub") && isScalar(rt)) {
+      // Packet pointer arithmetic, as C's `data + off`.
+      const dst = this.b.vreg();
+      const off = this.convert(r, rt.kind === "int" && rt.signed ? I64 : U64, node, true);
+      this.b.emit({ op: "mov", dst, src: reg(this.inReg(l, node)), w: 64 });
+      this.b.emit({ op: "alu", alu: op, dst, a: dst, b: this.operand(off, node), w: 64 });
+      return { k: "reg", reg: dst, t: { ...lt, role: "data" }, owned: true };
+    }
     if (!isScalar(lt) || !isScalar(rt)) {
       return this.fail(Codes.UnsupportedType, `Arithmetic needs integers, not ${typeToString(isScalar(lt) ? rt : lt)}.`, node);
     }

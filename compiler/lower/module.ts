@@ -38,6 +38,14 @@ const PROGRAM_SECTIONS: Record<string, (arg?: string) => string> = {
   syscall: () => "syscall",
   program: (s) => s!,
 };
+/** The context each factory's program receives (runtime-types names). */
+const PROGRAM_CONTEXTS: Record<string, string> = {
+  socket: "SkBuff", tc: "SkBuff", action: "SkBuff", cgroupSkb: "SkBuff", lwtIn: "SkBuff", lwtOut: "SkBuff",
+  lwtXmit: "SkBuff", lwtSeg6local: "SkBuff", skSkb: "SkBuff", xdp: "XdpMd", cgroupSockAddr: "BpfSockAddr",
+  netfilter: "BpfNfCtx", syscall: "SyscallCtx", lsm: "TracingCtx", fentry: "TracingCtx", fexit: "TracingCtx",
+  tpBtf: "TracingCtx",
+};
+
 /** Factories whose first argument is a string naming the attach point. */
 const NAMED_FACTORIES = new Set(["cgroupSkb", "cgroupSockAddr", "skSkb", "lsm", "fentry", "fexit", "tpBtf", "program"]);
 
@@ -332,10 +340,11 @@ export class ModuleContext {
       throw new CompileError(diag(Codes.BadProgram, "A program returns an integer.", spanOf(retNode ?? fn)));
     }
     if (fn.getParameters().length > 1) throw new CompileError(diag(Codes.BadProgram, "A program takes one parameter, its context.", spanOf(fn)));
-    const ctx: Type = OPAQUE;
+    const annotated = fn.getParameters()[0]?.getTypeNode();
+    const ctx: Type = annotated ? this.types.resolve(annotated) : { kind: "ctx", name: PROGRAM_CONTEXTS[factory] ?? "unknown" };
     const fl = new FunctionLowerer(this, d.getName(), ret, d);
     const ir = fl.lowerBody(fn, [ctx]);
-    const params = fn.getParameters().map((p) => ({ name: p.getName(), type: ctx }));
+    const params = fn.getParameters().map((p) => ({ name: p.getName(), type: OPAQUE as Type })); // `void *ctx`, as clang's programs declare it
     return { span: spanOf(d), name: d.getName(), section: PROGRAM_SECTIONS[factory]!(attach), fn: ir, params, ret };
   }
 

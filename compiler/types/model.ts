@@ -23,6 +23,8 @@ export interface ArrayType { kind: "array"; elem: Type; length: number }
 export interface PtrType { kind: "ptr"; target: Type }
 /** A program's context pointer (`struct __sk_buff *` …); opaque for now. */
 export interface CtxType { kind: "ctx"; name: string }
+/** A packet pointer (from a context's data/data_end/data_meta), loaded with `size` bytes. */
+export interface PktType { kind: "pkt"; role: "data" | "end" | "meta"; size: 4 | 8 }
 /** `unknown` in a signature: `void *`. */
 export interface OpaqueType { kind: "opaque" }
 
@@ -34,7 +36,7 @@ export interface FuncType { kind: "func"; params: Type[]; ret: Type }
 export interface NullType { kind: "null" }
 
 export type Type =
-  | IntType | BoolType | VoidType | StructType | ArrayType | PtrType | CtxType | OpaqueType
+  | IntType | BoolType | VoidType | StructType | ArrayType | PtrType | CtxType | OpaqueType | PktType
   | MapType | FuncType | NullType;
 
 const int = (name: IntName, bits: 8 | 16 | 32 | 64, signed: boolean): IntType => ({ kind: "int", name, bits, signed });
@@ -59,7 +61,7 @@ export function isScalar(t: Type): t is IntType | BoolType {
 
 /** Kinds whose run-time value is an address. */
 export function isPointerLike(t: Type): boolean {
-  return t.kind === "ptr" || t.kind === "ctx" || t.kind === "opaque" || t.kind === "struct" || t.kind === "array";
+  return t.kind === "ptr" || t.kind === "ctx" || t.kind === "opaque" || t.kind === "struct" || t.kind === "array" || t.kind === "pkt";
 }
 
 /** Compile-time kinds: values bound at compile time, never materialised except as ld_imm64. */
@@ -80,6 +82,7 @@ export function sizeOf(t: Type): number {
     case "bool": return 1;
     case "struct": return t.size;
     case "array": return sizeOf(t.elem) * t.length;
+    case "pkt": return t.size;
     case "ptr": case "ctx": case "opaque": case "map": case "func": case "null": return 8;
     case "void": return 0;
   }
@@ -129,6 +132,7 @@ export function typeToString(t: Type): string {
     case "ptr": return `Ptr<${typeToString(t.target)}>`;
     case "ctx": return t.name;
     case "opaque": return "unknown";
+    case "pkt": return "packet pointer";
     case "map": return t.mapKind ? `map<${t.key ? typeToString(t.key) : "?"}, ${t.value ? typeToString(t.value) : "?"}>` : "AnyMap";
     case "func": return `(${t.params.map(typeToString).join(", ")}) => ${typeToString(t.ret)}`;
     case "null": return "null";
