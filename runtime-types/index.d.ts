@@ -147,6 +147,79 @@ export declare class LruPerCpuHashMap<K, V> implements AnyMap, MapMethods<K, V> 
   delete(key: K): i64;
 }
 
+/** `BPF_MAP_TYPE_LPM_TRIE`: keys are structs starting with `prefixlen: u32` (BPF_F_NO_PREALLOC is implied). */
+export declare class LpmTrieMap<K, V> implements AnyMap, MapMethods<K, V> {
+  readonly [mapKind]: "lpm_trie";
+  constructor(options: MapOptions);
+  lookup(key: K): ValueRef<V> | null;
+  update(key: K, value: V, flags?: u64): i64;
+  delete(key: K): i64;
+}
+
+/** `BPF_MAP_TYPE_RINGBUF`: `maxEntries` is the size in bytes (a power of two, a multiple of the page size). */
+export declare class RingBuf implements AnyMap {
+  readonly [mapKind]: "ringbuf";
+  constructor(options: MapOptions);
+  /** `bpf_ringbuf_reserve(&rb, sizeof(T), 0)`: a record to fill, then submit or discard — on every path. */
+  reserve<T>(): ValueRef<T> | null;
+  /** `bpf_ringbuf_submit(record, flags)` */
+  submit(record: object, flags?: u64): void;
+  /** `bpf_ringbuf_discard(record, flags)` */
+  discard(record: object, flags?: u64): void;
+  /** `bpf_ringbuf_output(&rb, &data, sizeof(data), flags)`: copies `data` in. */
+  output<T>(data: T, flags?: u64): i64;
+}
+
+/** `BPF_MAP_TYPE_PERF_EVENT_ARRAY` */
+export declare class PerfEventArray implements AnyMap {
+  readonly [mapKind]: "perf_event_array";
+  constructor(options: Partial<MapOptions>);
+  /** `bpf_perf_event_output(ctx, &map, flags, &data, sizeof(data))`; flags default to BPF_F_CURRENT_CPU. */
+  output<T>(ctx: object, data: T, flags?: u64): i64;
+}
+
+/** `BPF_MAP_TYPE_PROG_ARRAY`, for tail calls. */
+export declare class ProgArray implements AnyMap {
+  readonly [mapKind]: "prog_array";
+  constructor(options: MapOptions);
+  /** `bpf_tail_call(ctx, &map, index)`: does not return when it succeeds. */
+  tailCall(ctx: object, index: u32): i64;
+}
+
+interface ValueStore<V> {
+  /** `bpf_map_push_elem(&map, &value, flags)` */
+  push(value: V, flags?: u64): i64;
+}
+
+/** `BPF_MAP_TYPE_QUEUE` (FIFO). */
+export declare class QueueMap<V> implements AnyMap, ValueStore<V> {
+  readonly [mapKind]: "queue";
+  constructor(options: MapOptions);
+  push(value: V, flags?: u64): i64;
+  /** `bpf_map_pop_elem`: the value (in a fresh stack slot), or null when empty. */
+  pop(): ValueRef<V> | null;
+  /** `bpf_map_peek_elem`: like pop, without removing. */
+  peek(): ValueRef<V> | null;
+}
+
+/** `BPF_MAP_TYPE_STACK` (LIFO). */
+export declare class StackMap<V> implements AnyMap, ValueStore<V> {
+  readonly [mapKind]: "stack";
+  constructor(options: MapOptions);
+  push(value: V, flags?: u64): i64;
+  pop(): ValueRef<V> | null;
+  peek(): ValueRef<V> | null;
+}
+
+/** `BPF_MAP_TYPE_BLOOM_FILTER` */
+export declare class BloomFilterMap<V> implements AnyMap, ValueStore<V> {
+  readonly [mapKind]: "bloom_filter";
+  constructor(options: MapOptions);
+  push(value: V, flags?: u64): i64;
+  /** 0 when `value` may be in the set, a negative error (-ENOENT) when it certainly is not. */
+  peek(value: V): i64;
+}
+
 // Map flags (include/uapi/linux/bpf.h).
 export declare const BPF_F_NO_PREALLOC = 1;
 export declare const BPF_F_NO_COMMON_LRU = 2;
@@ -154,6 +227,9 @@ export declare const BPF_F_NUMA_NODE = 4;
 export declare const BPF_F_RDONLY_PROG = 128;
 export declare const BPF_F_WRONLY_PROG = 256;
 export declare const BPF_F_MMAPABLE = 1024;
+export declare const BPF_F_CURRENT_CPU = 0xffffffff;
+export declare const BPF_RB_NO_WAKEUP = 1;
+export declare const BPF_RB_FORCE_WAKEUP = 2;
 // Update flags.
 export declare const BPF_ANY = 0;
 export declare const BPF_NOEXIST = 1;

@@ -6,8 +6,10 @@ import type { FuncType, MapKind, Type } from "../types/model.js";
 export interface MapDef {
   name: string;
   mapKind: MapKind;
-  key: Type;
-  value: Type;
+  /** Absent for maps without keys (queue, stack, bloom filter, ring buffer…). */
+  key?: Type;
+  /** Absent for ring buffers, perf event arrays and program arrays. */
+  value?: Type;
   maxEntries: number;
   flags: number;
   pinning?: number;

@@ -5,8 +5,8 @@
  */
 import { Node, type CallExpression, type Expression } from "ts-morph";
 import { Codes } from "../diagnostics.js";
-import { imm, reg, type Operand, type CallTarget } from "../ir/ir.js";
-import { INTS, OPAQUE, U16, U32, U64, I64, sizeOf, typeToString, type IntName, type MapType, type Type } from "../types/model.js";
+import { imm, reg, type Operand, type CallTarget, type VReg } from "../ir/ir.js";
+import { INTS, OPAQUE, U16, U32, U64, I64, alignOf, sizeOf, typeToString, type IntName, type MapType, type Type } from "../types/model.js";
 import { CONTEXTS, hasPacket } from "./contexts.js";
 import type { FunctionLowerer } from "./function.js";
 import { HELPERS, KFUNCS } from "./kernel.js";
@@ -56,8 +56,12 @@ export function lowerMethodCall(fl: Lowerer, recv: Val, method: string, e: CallE
   const args = e.getArguments() as Expression[];
   const recvNode = (e.getExpression() as import("ts-morph").PropertyAccessExpression).getExpression();
   if (recv.k === "map") {
-    const helper = { lookup: "bpf_map_lookup_elem", update: "bpf_map_update_elem", delete: "bpf_map_delete_elem" }[method];
+    const kind = recv.t.mapKind;
+    const keyed = recv.t.key !== undefined;
+    const helper = keyed ? { lookup: "bpf_map_lookup_elem", update: "bpf_map_update_elem", delete: "bpf_map_delete_elem" }[method] : undefined;
     if (helper) return mapHelper(fl, recv, helper, args, e, recvNode);
+    const special = kind && MAP_METHODS[kind]?.[method];
+    if (special) return special(fl, recv as Val & { k: "map" }, args, e);
   }
   if (recv.k === "ref" && recv.t.kind === "struct" && recv.t.name === "bpf_wq") {
     const kfunc = { init: "bpf_wq_init", setCallback: "bpf_wq_set_callback", start: "bpf_wq_start" }[method];
@@ -191,3 +195,117 @@ function packetHeader(fl: Lowerer, ctx: Val & { k: "reg" }, args: Expression[], 
   if (t.kind === "int") return { k: "reg", reg: r, t: { kind: "ptr", target: t }, owned: true };
   return { k: "ref", base: { kind: "reg", reg: r }, off: 0, t };
 }
+
+type MapMethod = (fl: Lowerer, map: Val & { k: "map" }, args: Expression[], e: CallExpression) => Val;
+
+/** Emits a helper call; returns its i64 result. */
+function helperCall(fl: Lowerer, id: number, name: string, args: Operand[], e: CallExpression): VReg {
+  fl.at(e);
+  const dst = fl.b.vreg();
+  fl.b.emit({ op: "call", target: { kind: "helper", id, name }, args, dst });
+  return dst;
+}
+
+const i64 = (r: VReg): Val => ({ k: "reg", reg: r, t: I64, owned: true });
+
+/** A value's address and size, for helpers that take `void *data, u64 size`. */
+function dataArg(fl: Lowerer, a: Expression, t?: Type): { ptr: VReg; size: number } {
+  const v = fl.rvalue(a);
+  const vt = t ?? fl.typeOfVal(v);
+  if (v.k === "ref") return { ptr: fl.address(v), size: sizeOf(v.t) };
+  if (vt.kind === "int" || vt.kind === "bool") return { ptr: fl.spill(v, vt, a), size: sizeOf(vt) };
+  return fl.fail(Codes.BadArgument, "This argument must be a struct, an array or an integer.", a);
+}
+
+const flagsArg = (fl: Lowerer, a: Expression | undefined, dflt = 0n): Operand =>
+  a ? fl.operand(fl.convert(fl.rvalue(a), U64, a), a) : imm(dflt);
+
+/** A helper's result that is a pointer or NULL, as a nullable reference of type `t`. */
+function nullable(r: VReg, t: Type): Val {
+  if (t.kind === "struct" || t.kind === "array") return { k: "ref", base: { kind: "reg", reg: r }, off: 0, t };
+  return { k: "reg", reg: r, t: { kind: "ptr", target: t }, owned: true };
+}
+
+/** pop()/peek() on a queue or stack: the value lands in a fresh stack slot; null when the map is empty. */
+function popInto(fl: Lowerer, map: Val & { k: "map" }, id: number, name: string, e: CallExpression): Val {
+  const t = map.t.value!;
+  const slot = fl.b.slot(sizeOf(t), Math.max(alignOf(t), 8));
+  const addr = fl.b.vreg();
+  fl.b.emit({ op: "slotaddr", dst: addr, slot, off: 0 });
+  const ret = helperCall(fl, id, name, [fl.operand(map, e), reg(addr)], e);
+  const r = fl.b.vreg();
+  const ok = fl.b.newBlock(), nul = fl.b.newBlock(), join = fl.b.newBlock();
+  fl.b.terminate({ op: "br", cmp: "eq", a: ret, b: imm(0), w: 64, then: ok.id, else: nul.id });
+  fl.b.setBlock(ok);
+  fl.b.emit({ op: "slotaddr", dst: r, slot, off: 0 });
+  fl.b.jump(join);
+  fl.b.setBlock(nul);
+  fl.b.emit({ op: "mov", dst: r, src: imm(0), w: 64 });
+  fl.b.jump(join);
+  fl.b.setBlock(join);
+  return nullable(r, t);
+}
+
+const push: MapMethod = (fl, map, args, e) => {
+  arity(fl, args, 1, 2, e, "push");
+  const v = fl.spill(fl.rvalue(args[0]!), map.t.value!, args[0]!);
+  return i64(helperCall(fl, 87, "bpf_map_push_elem", [fl.operand(map, e), reg(v), flagsArg(fl, args[1])], e));
+};
+
+/** Methods of the maps that are not plain key → value stores (helper ids from include/uapi/linux/bpf.h). */
+const MAP_METHODS: Partial<Record<string, Record<string, MapMethod>>> = {
+  queue: { push, pop: (fl, m, a, e) => (arity(fl, a, 0, 0, e, "pop"), popInto(fl, m, 88, "bpf_map_pop_elem", e)), peek: (fl, m, a, e) => (arity(fl, a, 0, 0, e, "peek"), popInto(fl, m, 89, "bpf_map_peek_elem", e)) },
+  stack: { push, pop: (fl, m, a, e) => (arity(fl, a, 0, 0, e, "pop"), popInto(fl, m, 88, "bpf_map_pop_elem", e)), peek: (fl, m, a, e) => (arity(fl, a, 0, 0, e, "peek"), popInto(fl, m, 89, "bpf_map_peek_elem", e)) },
+  bloom_filter: {
+    push,
+    /** 0 when the value may be in the set, -ENOENT when it certainly is not. */
+    peek: (fl, map, args, e) => {
+      arity(fl, args, 1, 1, e, "peek");
+      const v = fl.spill(fl.rvalue(args[0]!), map.t.value!, args[0]!);
+      return i64(helperCall(fl, 89, "bpf_map_peek_elem", [fl.operand(map, e), reg(v)], e));
+    },
+  },
+  ringbuf: {
+    reserve: (fl, map, args, e) => {
+      arity(fl, args, 0, 0, e, "reserve");
+      const ta = e.getTypeArguments()[0];
+      if (!ta) return fl.fail(Codes.BadArgument, "reserve<T>() needs the record's type.", e);
+      const t = fl.mod.types.resolve(ta);
+      const r = helperCall(fl, 131, "bpf_ringbuf_reserve", [fl.operand(map, e), imm(sizeOf(t)), imm(0)], e);
+      return nullable(r, t);
+    },
+    submit: (fl, _map, args, e) => {
+      arity(fl, args, 1, 2, e, "submit");
+      const p = fl.operand(fl.rvalue(args[0]!), args[0]!);
+      return i64(helperCall(fl, 132, "bpf_ringbuf_submit", [p, flagsArg(fl, args[1])], e));
+    },
+    discard: (fl, _map, args, e) => {
+      arity(fl, args, 1, 2, e, "discard");
+      const p = fl.operand(fl.rvalue(args[0]!), args[0]!);
+      return i64(helperCall(fl, 133, "bpf_ringbuf_discard", [p, flagsArg(fl, args[1])], e));
+    },
+    output: (fl, map, args, e) => {
+      arity(fl, args, 1, 2, e, "output");
+      const d = dataArg(fl, args[0]!);
+      return i64(helperCall(fl, 130, "bpf_ringbuf_output", [fl.operand(map, e), reg(d.ptr), imm(d.size), flagsArg(fl, args[1])], e));
+    },
+  },
+  perf_event_array: {
+    /** bpf_perf_event_output(ctx, &map, flags, &data, sizeof(data)); flags default BPF_F_CURRENT_CPU. */
+    output: (fl, map, args, e) => {
+      arity(fl, args, 2, 3, e, "output");
+      const ctx = fl.operand(fl.rvalue(args[0]!), args[0]!);
+      const d = dataArg(fl, args[1]!);
+      return i64(helperCall(fl, 25, "bpf_perf_event_output", [ctx, fl.operand(map, e), flagsArg(fl, args[2], 0xffffffffn), reg(d.ptr), imm(d.size)], e));
+    },
+  },
+  prog_array: {
+    /** bpf_tail_call(ctx, &map, index): does not return when it succeeds. */
+    tailCall: (fl, map, args, e) => {
+      arity(fl, args, 2, 2, e, "tailCall");
+      const ctx = fl.operand(fl.rvalue(args[0]!), args[0]!);
+      const idx = fl.operand(fl.convert(fl.rvalue(args[1]!), U32, args[1]!), args[1]!);
+      return i64(helperCall(fl, 12, "bpf_tail_call", [ctx, fl.operand(map, e), idx], e));
+    },
+  },
+};

@@ -14,7 +14,7 @@ import { I32, I64, OPAQUE, isScalar, sizeOf, type FuncType, type MapType, type T
 import { FunctionLowerer } from "./function.js";
 import { wrap } from "./literals.js";
 import { spanOf } from "./span.js";
-import { MAP_CLASSES, TypeResolver, builtinName, resolveAlias } from "./types.js";
+import { MAP_CLASSES, TypeResolver, builtinName, mapTypeArity, resolveAlias } from "./types.js";
 import type { Val } from "./values.js";
 
 /** libbpf section names of the program factories (libbpf's SEC() rules). */
@@ -199,14 +199,19 @@ export class ModuleContext {
       throw new CompileError(diag(Codes.BadMapDeclaration, "A map must be declared with const.", spanOf(d)));
     }
     const targs = init.getTypeArguments();
-    if (targs.length !== 2) throw new CompileError(diag(Codes.BadMapDeclaration, `new ${cls}<K, V>(…) needs its key and value types.`, spanOf(init)));
-    const key = this.types.resolve(targs[0]!);
-    const value = this.types.resolve(targs[1]!);
-    for (const [t, n] of [[key, targs[0]!], [value, targs[1]!]] as const) {
+    const arity = mapTypeArity(mapKind);
+    if (targs.length !== arity) {
+      const want = arity === 2 ? "<K, V>" : arity === 1 ? "<V>" : "no type arguments";
+      throw new CompileError(diag(Codes.BadMapDeclaration, `new ${cls}(…) takes ${want}.`, spanOf(init)));
+    }
+    const resolved = targs.map((t) => this.types.resolve(t));
+    for (const [i, t] of resolved.entries()) {
       if (!isScalar(t) && t.kind !== "struct" && t.kind !== "array") {
-        throw new CompileError(diag(Codes.BadMapDeclaration, "Map keys and values are integers, structs or arrays.", spanOf(n)));
+        throw new CompileError(diag(Codes.BadMapDeclaration, "Map keys and values are integers, structs or arrays.", spanOf(targs[i]!)));
       }
     }
+    const key = arity === 2 ? resolved[0] : undefined;
+    const value = arity === 2 ? resolved[1] : arity === 1 ? resolved[0] : undefined;
     const opts = init.getArguments()[0];
     if (!opts || !Node.isObjectLiteralExpression(opts)) {
       throw new CompileError(diag(Codes.BadMapDeclaration, "Map options are an object literal: { maxEntries, flags?, pinning?, numaNode? }.", spanOf(init)));
@@ -222,7 +227,11 @@ export class ModuleContext {
       else if (name === "numaNode") def.numaNode = v;
       else throw new CompileError(diag(Codes.BadMapDeclaration, `Unknown map option '${name}'.`, spanOf(p)));
     }
-    if (def.maxEntries <= 0) throw new CompileError(diag(Codes.BadMapDeclaration, "maxEntries must be a positive constant.", spanOf(opts)));
+    if (def.maxEntries <= 0 && mapKind !== "perf_event_array") {
+      throw new CompileError(diag(Codes.BadMapDeclaration, "maxEntries must be a positive constant.", spanOf(opts)));
+    }
+    // The kernel requires BPF_F_NO_PREALLOC for LPM tries; C code always sets it.
+    if (mapKind === "lpm_trie") def.flags |= 1;
     this.maps.set(d, def);
   }
 

@@ -34,7 +34,21 @@ export const MAP_CLASSES: Record<string, MapKind> = {
   PerCpuArrayMap: "percpu_array",
   PerCpuHashMap: "percpu_hash",
   LruPerCpuHashMap: "lru_percpu_hash",
+  LpmTrieMap: "lpm_trie",
+  RingBuf: "ringbuf",
+  PerfEventArray: "perf_event_array",
+  ProgArray: "prog_array",
+  QueueMap: "queue",
+  StackMap: "stack",
+  BloomFilterMap: "bloom_filter",
 };
+
+/** How many type arguments `new Kind<…>` takes: keyed maps <K, V>, value-only maps <V>, the rest none. */
+export function mapTypeArity(kind: MapKind): 0 | 1 | 2 {
+  if (kind === "ringbuf" || kind === "perf_event_array" || kind === "prog_array") return 0;
+  if (kind === "queue" || kind === "stack" || kind === "bloom_filter") return 1;
+  return 2;
+}
 
 const CTX_CLASSES = new Set(["SkBuff", "XdpMd", "BpfSockAddr", "BpfNfCtx", "SkMsgMd", "SyscallCtx", "TracingCtx"]);
 
@@ -105,7 +119,13 @@ export class TypeResolver {
       }
       if (builtin in KERNEL_STRUCTS) return KERNEL_STRUCTS[builtin]!;
       if (builtin in MAP_CLASSES) {
-        return { kind: "map", mapKind: MAP_CLASSES[builtin], key: this.resolve(args[0]!), value: this.resolve(args[1]!) };
+        const kind = MAP_CLASSES[builtin]!;
+        const arity = mapTypeArity(kind);
+        return {
+          kind: "map", mapKind: kind,
+          key: arity === 2 ? this.resolve(args[0]!) : undefined,
+          value: arity === 2 ? this.resolve(args[1]!) : arity === 1 ? this.resolve(args[0]!) : undefined,
+        };
       }
       if (builtin === "AnyMap") return { kind: "map" };
       if (builtin === "WqCallback") {

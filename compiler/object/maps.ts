@@ -11,10 +11,17 @@ import type { BtfTypes } from "./btf-types.js";
 export const BPF_MAP_TYPE: Record<MapKind, number> = {
   hash: 1,
   array: 2,
+  prog_array: 3,
+  perf_event_array: 4,
   percpu_hash: 5,
   percpu_array: 6,
   lru_hash: 9,
   lru_percpu_hash: 10,
+  lpm_trie: 11,
+  queue: 22,
+  stack: 23,
+  ringbuf: 27,
+  bloom_filter: 30,
 };
 
 /** Every member is a pointer. */
@@ -25,9 +32,13 @@ export function mapDefinitionType(types: BtfTypes, m: MapDef): { id: number; mem
   const uint = (n: number) => btf.ptr(btf.array(types.type(I32), types.arraySizeType(), n));
   const members: { name: string; type: number }[] = [{ name: "type", type: uint(BPF_MAP_TYPE[m.mapKind]) }];
   if (m.flags) members.push({ name: "map_flags", type: uint(m.flags) });
-  members.push({ name: "max_entries", type: uint(m.maxEntries) });
-  members.push({ name: "key", type: btf.ptr(types.type(m.key)) });
-  members.push({ name: "value", type: btf.ptr(types.type(m.value)) });
+  if (m.maxEntries > 0) members.push({ name: "max_entries", type: uint(m.maxEntries) });
+  if (m.key) members.push({ name: "key", type: btf.ptr(types.type(m.key)) });
+  if (m.value) members.push({ name: "value", type: btf.ptr(types.type(m.value)) });
+  if (m.mapKind === "perf_event_array" || m.mapKind === "prog_array") {
+    // Their values are fds: sizes, not types (as libbpf's examples declare them).
+    members.push({ name: "key_size", type: uint(4) }, { name: "value_size", type: uint(4) });
+  }
   if (m.pinning !== undefined) members.push({ name: "pinning", type: uint(m.pinning) });
   if (m.numaNode !== undefined) members.push({ name: "numa_node", type: uint(m.numaNode) });
   const id = btf.struct(undefined, members.length * MAP_DEF_MEMBER_SIZE,

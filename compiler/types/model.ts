@@ -28,7 +28,9 @@ export interface PktType { kind: "pkt"; role: "data" | "end" | "meta"; size: 4 |
 /** `unknown` in a signature: `void *`. */
 export interface OpaqueType { kind: "opaque" }
 
-export type MapKind = "array" | "hash" | "lru_hash" | "percpu_array" | "percpu_hash" | "lru_percpu_hash";
+export type MapKind =
+  | "array" | "hash" | "lru_hash" | "percpu_array" | "percpu_hash" | "lru_percpu_hash" | "lpm_trie"
+  | "ringbuf" | "perf_event_array" | "prog_array" | "queue" | "stack" | "bloom_filter";
 /** A map: compile-time only; specialised away. `key`/`value` undefined for AnyMap. */
 export interface MapType { kind: "map"; mapKind?: MapKind; key?: Type; value?: Type }
 /** A function used as a value (a callback): compile-time only. */

@@ -175,6 +175,11 @@ interface Lib {
   bpf_map_create: Fn;
   bpf_map_lookup_elem: Fn;
   bpf_map_update_elem: Fn;
+  bpf_map_lookup_and_delete_elem: Fn;
+  ring_buffer__new: Fn;
+  ring_buffer__consume: Fn;
+  ring_buffer__free: Fn;
+  SampleFn: unknown;
   bpf_obj_get_info_by_fd: Fn;
   bpf_prog_test_run_opts: Fn;
   libbpf_num_possible_cpus: Fn;
@@ -222,6 +227,7 @@ function loadLib(): Lib {
     });
     // va_list decays to a pointer in a parameter list (x86-64 and aarch64 alike).
     const PrintFn = koffi.proto("int tsbpf_libbpf_print_fn(int level, void *fmt, void *args)");
+    const SampleFn = koffi.proto("int tsbpf_ring_buffer_sample_fn(void *ctx, void *data, size_t size)");
     const l: Lib = {
       libbpf_set_print: bpf.func("void *libbpf_set_print(tsbpf_libbpf_print_fn *fn)"),
       bpf_object__open_file: bpf.func("bpf_object *bpf_object__open_file(const char *path, void *opts)"),
@@ -249,6 +255,10 @@ function loadLib(): Lib {
       bpf_map_create: bpf.func("int bpf_map_create(int map_type, const char *name, uint32_t key_size, uint32_t value_size, uint32_t max_entries, void *opts)"),
       bpf_map_lookup_elem: bpf.func("int bpf_map_lookup_elem(int fd, const void *key, _Out_ void *value)"),
       bpf_map_update_elem: bpf.func("int bpf_map_update_elem(int fd, const void *key, const void *value, uint64_t flags)"),
+      bpf_map_lookup_and_delete_elem: bpf.func("int bpf_map_lookup_and_delete_elem(int fd, const void *key, _Out_ void *value)"),
+      ring_buffer__new: bpf.func("void *ring_buffer__new(int map_fd, tsbpf_ring_buffer_sample_fn *sample_cb, void *ctx, void *opts)"),
+      ring_buffer__consume: bpf.func("int ring_buffer__consume(void *rb)"),
+      ring_buffer__free: bpf.func("void ring_buffer__free(void *rb)"),
       bpf_obj_get_info_by_fd: bpf.func("int bpf_obj_get_info_by_fd(int fd, _Inout_ void *info, _Inout_ uint32_t *info_len)"),
       bpf_prog_test_run_opts: bpf.func("int bpf_prog_test_run_opts(int prog_fd, _Inout_ bpf_test_run_opts *opts)"),
       libbpf_num_possible_cpus: bpf.func("int libbpf_num_possible_cpus(void)"),
@@ -256,6 +266,7 @@ function loadLib(): Lib {
       strerror: libc.func("const char *strerror(int errnum)"),
       close: libc.func("int close(int fd)"),
       TestRunOpts,
+      SampleFn,
       printCb: undefined,
     };
     // One process-wide print callback; it routes output to the current capture.
@@ -575,6 +586,50 @@ export class BpfObject {
     const l = loadLib();
     const h = this.map(map);
     check(l.bpf_map_update_elem(h.fd, Buffer.from(key), Buffer.from(value), flags), `bpf_map_update_elem(${map})`);
+  }
+
+  /** Pops a value from a queue or stack map (key-less lookup-and-delete); null when empty. */
+  pop(map: string): Uint8Array | null {
+    const l = loadLib();
+    const h = this.map(map);
+    const value = Buffer.alloc(h.valueSize);
+    const ret = l.bpf_map_lookup_and_delete_elem(h.fd, null, value) as number;
+    if (ret === -osConstants.errno.ENOENT) return null;
+    check(ret, `bpf_map_lookup_and_delete_elem(${map})`);
+    return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  }
+
+  /** Bloom filter membership from user space: true when `value` may be present. */
+  mayContain(map: string, value: Uint8Array): boolean {
+    const l = loadLib();
+    const h = this.map(map);
+    const ret = l.bpf_map_lookup_elem(h.fd, null, Buffer.from(value)) as number;
+    if (ret === -osConstants.errno.ENOENT) return false;
+    check(ret, `bpf_map_lookup_elem(${map})`);
+    return true;
+  }
+
+  /** Every record currently in a BPF ring buffer, consumed through libbpf's ring_buffer API. */
+  consumeRingbuf(map: string): Uint8Array[] {
+    const l = loadLib();
+    const h = this.map(map);
+    const records: Uint8Array[] = [];
+    const cb = koffi.register((_ctx: unknown, data: unknown, size: number) => {
+      records.push(Uint8Array.from(koffi.decode(data, "uint8_t", Number(size)) as number[]));
+      return 0;
+    }, koffi.pointer(l.SampleFn as never));
+    try {
+      const rb = l.ring_buffer__new(h.fd, cb, null, null);
+      if (!rb) throw new Error(`ring_buffer__new(${map}) failed`);
+      try {
+        check(l.ring_buffer__consume(rb) as number, `ring_buffer__consume(${map})`);
+      } finally {
+        l.ring_buffer__free(rb);
+      }
+    } finally {
+      koffi.unregister(cb);
+    }
+    return records;
   }
 
   /** The whole value (key 0) of an internal global-data map. */
