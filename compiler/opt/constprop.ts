@@ -119,7 +119,7 @@ function foldTerm(t: Terminator, consts: Map<VReg, bigint>, operand: (o: Operand
 }
 
 /** The constant an instruction computes, if its inputs are constants. */
-function evaluate(i: Insn, c: (v: VReg) => bigint | undefined): bigint | undefined {
+export function evaluate(i: Insn, c: (v: VReg) => bigint | undefined): bigint | undefined {
   const op = (o: Operand) => (o.kind === "imm" ? o.value : c(o.reg));
   switch (i.op) {
     case "mov": {

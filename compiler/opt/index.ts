@@ -3,10 +3,16 @@ import type { IrFunction } from "../ir/ir.js";
 import { cfg } from "./cfg.js";
 import { constprop } from "./constprop.js";
 import { dce } from "./dce.js";
+import { localprop } from "./localprop.js";
+import { sroa } from "./sroa.js";
 import { sinkconst } from "./sinkconst.js";
 import { speculate } from "./speculate.js";
 
 export const PASSES: [string, (fn: IrFunction) => IrFunction][] = [
+  ["cfg", cfg],
+  ["sroa", sroa],
+  ["constprop", constprop],
+  ["localprop", localprop],
   ["cfg", cfg],
   ["constprop", constprop],
   ["dce", dce],
