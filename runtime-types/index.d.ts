@@ -58,9 +58,17 @@ export declare class BpfWq {
   start(flags?: u32): i32;
 }
 
-/** `struct bpf_timer` */
+/** `struct bpf_timer`: a timer inside a map value. */
 export declare class BpfTimer {
   private readonly [kernelObject]: "bpf_timer";
+  /** `bpf_timer_init(this, map, flags)` — flags: a clock id such as CLOCK_MONOTONIC. */
+  init(map: AnyMap, flags?: u64): i64;
+  /** `bpf_timer_set_callback(this, callback)` */
+  setCallback<K, V>(callback: TimerCallback<K, V>): i64;
+  /** `bpf_timer_start(this, nsecs, flags)` */
+  start(nsecs: u64, flags?: u64): i64;
+  /** `bpf_timer_cancel(this)` */
+  cancel(): i64;
 }
 
 /** `struct bpf_spin_lock` */
@@ -242,6 +250,12 @@ export declare const LIBBPF_PIN_BY_NAME = 1;
 // ---------------------------------------------------------------------------
 // Callbacks.
 
+/** A timer callback: `int cb(void *map, K *key, V *value)`. */
+export type TimerCallback<K, V> = (map: AnyMap, key: Ptr<K>, value: V) => i32;
+/** A bpf_loop callback: `long cb(u32 index, C *ctx)`; return 0 to go on, 1 to stop. */
+export type LoopCallback<C> = (index: u32, ctx: C) => i64;
+/** A bpf_for_each_map_elem callback: `long cb(void *map, K *key, V *value, C *ctx)`; return 0 to go on, 1 to stop. */
+export type ForEachCallback<K, V, C> = (map: AnyMap, key: Ptr<K>, value: ValueRef<V>, ctx: C) => i64;
 /** A work-queue callback: `int cb(void *map, K *key, V *value)`. */
 export type WqCallback<K, V> = (map: AnyMap, key: Ptr<K>, value: V) => i32;
 
@@ -373,3 +387,32 @@ export declare function bpf_wq_init(wq: BpfWq, map: AnyMap, flags: u32): i32;
 /** Emitted as the kernel's `bpf_wq_set_callback_impl(wq, callback, flags, NULL)`. */
 export declare function bpf_wq_set_callback<K, V>(wq: BpfWq, callback: WqCallback<K, V>, flags: u32): i32;
 export declare function bpf_wq_start(wq: BpfWq, flags: u32): i32;
+
+/** `bpf_loop(nr_loops, callback, ctx, flags)`: calls `callback(i, ctx)` for i = 0… until it returns 1. */
+export declare function bpf_loop<C extends object>(nrLoops: u32, callback: LoopCallback<C>, ctx: C | null, flags?: u64): i64;
+/** `bpf_for_each_map_elem(&map, callback, ctx, flags)` */
+export declare function bpf_for_each_map_elem<K, V, C extends object>(map: MapMethods<K, V>, callback: ForEachCallback<K, V, C>, ctx: C | null, flags?: u64): i64;
+export declare function bpf_timer_init(timer: BpfTimer, map: AnyMap, flags: u64): i64;
+export declare function bpf_timer_set_callback<K, V>(timer: BpfTimer, callback: TimerCallback<K, V>): i64;
+export declare function bpf_timer_start(timer: BpfTimer, nsecs: u64, flags: u64): i64;
+export declare function bpf_timer_cancel(timer: BpfTimer): i64;
+export declare const CLOCK_REALTIME = 0;
+export declare const CLOCK_MONOTONIC = 1;
+export declare const CLOCK_BOOTTIME = 7;
+
+/**
+ * libbpf's `bpf_printk(fmt, args…)`: a literal format (it goes to .rodata) and up to
+ * twelve integer arguments; output in /sys/kernel/tracing/trace_pipe.
+ */
+export declare function bpf_printk(fmt: string, ...args: (number | bigint | boolean)[]): i64;
+
+export declare function bpf_ktime_get_ns(): u64;
+export declare function bpf_ktime_get_boot_ns(): u64;
+export declare function bpf_ktime_get_coarse_ns(): u64;
+export declare function bpf_ktime_get_tai_ns(): u64;
+export declare function bpf_get_prandom_u32(): u32;
+export declare function bpf_get_smp_processor_id(): u32;
+export declare function bpf_get_current_pid_tgid(): u64;
+export declare function bpf_get_current_uid_gid(): u64;
+export declare function bpf_get_numa_node_id(): i64;
+export declare function bpf_jiffies64(): u64;

@@ -24,6 +24,8 @@ export interface GlobalDef {
   section: DataSection;
   /** Initial bytes (all zero for .bss). */
   init: Uint8Array;
+  /** A compiler-made object (format strings): a local symbol and a static BTF VAR, as clang's statics. */
+  local?: boolean;
 }
 
 export interface FuncParam { name: string; type: Type }

@@ -8,6 +8,7 @@ import { Codes } from "../diagnostics.js";
 import { imm, reg, type Operand, type CallTarget, type VReg } from "../ir/ir.js";
 import { INTS, OPAQUE, U16, U32, U64, I64, alignOf, sizeOf, typeToString, type IntName, type MapType, type Type } from "../types/model.js";
 import { CONTEXTS, hasPacket } from "./contexts.js";
+import { lowerCallbackHelper, timer } from "./callbacks.js";
 import type { FunctionLowerer } from "./function.js";
 import { HELPERS, KFUNCS } from "./kernel.js";
 import type { Val } from "./values.js";
@@ -49,6 +50,8 @@ export function lowerBuiltinCall(fl: Lowerer, name: string, e: CallExpression): 
     case "bpf_wq_start":
       return wqKfunc(fl, fl.rvalue(args[0]!), name, args.slice(1), e, args[0]!);
   }
+  const special = lowerCallbackHelper(fl, name, args, e);
+  if (special) return special;
   return fl.fail(Codes.UnsupportedConstruct, `'${name}' cannot be called inside a BPF function.`, e);
 }
 
@@ -66,6 +69,10 @@ export function lowerMethodCall(fl: Lowerer, recv: Val, method: string, e: CallE
   if (recv.k === "ref" && recv.t.kind === "struct" && recv.t.name === "bpf_wq") {
     const kfunc = { init: "bpf_wq_init", setCallback: "bpf_wq_set_callback", start: "bpf_wq_start" }[method];
     if (kfunc) return wqKfunc(fl, recv, kfunc, args, e, recvNode);
+  }
+  if (recv.k === "ref" && recv.t.kind === "struct" && recv.t.name === "bpf_timer") {
+    const helper = { init: "bpf_timer_init", setCallback: "bpf_timer_set_callback", start: "bpf_timer_start", cancel: "bpf_timer_cancel" }[method];
+    if (helper) return timer(fl, recv, helper, args, e, recvNode);
   }
   if (recv.k === "reg" && recv.t.kind === "ctx" && method === "header" && hasPacket(recv.t.name)) {
     return packetHeader(fl, recv as Val & { k: "reg" }, args, e);

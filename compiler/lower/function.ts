@@ -46,7 +46,10 @@ export class FunctionLowerer {
     params.forEach((p, i) => {
       const r = this.b.vreg();
       this.b.fn.params.push(r);
-      this.bind(p, { k: "var", reg: r, t: paramTypes[i]! });
+      const t = paramTypes[i]!;
+      // A struct parameter arrives as a pointer (callback contexts, map values): bind it as a reference.
+      if (t.kind === "struct" || t.kind === "array") this.bind(p, { k: "val", val: { k: "ref", base: { kind: "reg", reg: r }, off: 0, t } });
+      else this.bind(p, { k: "var", reg: r, t });
     });
     const body = fn.getBody();
     if (!body) throw new CompileError(diag(Codes.UnsupportedConstruct, "A function needs a body.", spanOf(fn)));

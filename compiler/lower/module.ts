@@ -10,7 +10,7 @@ import {
 import { Codes, CompileError, diag, type Diagnostic } from "../diagnostics.js";
 import { isRuntimeFile } from "../frontend/project.js";
 import type { DataSection, GlobalDef, MapDef, ModuleIR, ProgramDef, SubprogramDef, KfuncDef } from "../ir/module.js";
-import { I32, I64, OPAQUE, isScalar, sizeOf, type FuncType, type MapType, type Type } from "../types/model.js";
+import { I8, I32, I64, OPAQUE, isScalar, sizeOf, type FuncType, type MapType, type Type } from "../types/model.js";
 import { FunctionLowerer } from "./function.js";
 import { wrap } from "./literals.js";
 import { spanOf } from "./span.js";
@@ -145,7 +145,7 @@ export class ModuleContext {
       file: this.relFile,
       license: this.license ?? "",
       maps: [...this.maps.values()],
-      globals: [...this.globals.values()].map((g) => g.def),
+      globals: [...[...this.globals.values()].map((g) => g.def), ...this.stringGlobals],
       programs: progDefs,
       subprograms: subs,
       kfuncs: [...this.kfuncs.values()],
@@ -322,6 +322,22 @@ export class ModuleContext {
     }
     return name;
   }
+
+  private strings = new Map<string, string>();
+
+  /** A NUL-terminated string constant in .rodata (printk formats); returns its symbol. */
+  internString(text: string): string {
+    let name = this.strings.get(text);
+    if (!name) {
+      name = `__tsbpf_str.${this.strings.size}`;
+      this.strings.set(text, name);
+      const bytes = new TextEncoder().encode(text + "\0");
+      const t: Type = { kind: "array", elem: I8, length: bytes.length };
+      this.stringGlobals.push({ name, type: t, section: ".rodata", init: bytes, local: true });
+    }
+    return name;
+  }
+  private stringGlobals: GlobalDef[] = [];
 
   requireKfunc(name: string, type: FuncType): void {
     if (!this.kfuncs.has(name)) this.kfuncs.set(name, { name, type });

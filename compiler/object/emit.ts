@@ -7,7 +7,7 @@
  */
 import { BtfBuilder } from "../btf/builder.js";
 import { encodeBtfExt } from "../btf/ext.js";
-import { BTF_FUNC_EXTERN, BTF_FUNC_GLOBAL, BTF_FUNC_STATIC, BTF_VAR_GLOBAL_ALLOCATED } from "../btf/kinds.js";
+import { BTF_FUNC_EXTERN, BTF_FUNC_GLOBAL, BTF_FUNC_STATIC, BTF_VAR_GLOBAL_ALLOCATED, BTF_VAR_STATIC } from "../btf/kinds.js";
 import { encodeInsns, type BpfInsn } from "../bpf/insn.js";
 import {
   R_BPF_64_32, R_BPF_64_64, SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE, SHT_NOBITS, SHT_PROGBITS,
@@ -127,8 +127,8 @@ export function emitObject(mod: ModuleIR, code: Map<string, MachineFunction>): U
       off = alignUp(off, a);
       align = Math.max(align, a);
       const size = sizeOf(g.type);
-      vars.push({ type: btf.variable(g.name, types.type(g.type), BTF_VAR_GLOBAL_ALLOCATED), offset: off, size });
-      symbols.push({ name: g.name, section: secName, value: off, size, type: STT_OBJECT, bind: STB_GLOBAL });
+      vars.push({ type: btf.variable(g.name, types.type(g.type), g.local ? BTF_VAR_STATIC : BTF_VAR_GLOBAL_ALLOCATED), offset: off, size });
+      symbols.push({ name: g.name, section: secName, value: off, size, type: STT_OBJECT, bind: g.local ? STB_LOCAL : STB_GLOBAL });
       chunks.push({ off, bytes: g.init });
       off += size;
     }
