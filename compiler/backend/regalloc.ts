@@ -21,6 +21,8 @@ interface Interval {
   end: number;
   crossesCall: boolean;
   hints: PhysReg[];
+  /** Vregs whose register this one would like to share (copies, two-address ALU operands). */
+  partners: VReg[];
 }
 
 export interface Allocation {
@@ -66,7 +68,7 @@ function buildIntervals(fn: IrFunction, order: number[]): Interval[] {
   const iv = new Map<VReg, Interval>();
   const get = (v: VReg): Interval => {
     let i = iv.get(v);
-    if (!i) iv.set(v, (i = { vreg: v, ranges: [], start: 0, end: 0, crossesCall: false, hints: [] }));
+    if (!i) iv.set(v, (i = { vreg: v, ranges: [], start: 0, end: 0, crossesCall: false, hints: [], partners: [] }));
     return i;
   };
   fn.params.forEach((p, k) => {
@@ -118,7 +120,8 @@ function buildIntervals(fn: IrFunction, order: number[]): Interval[] {
       addRange(get(v), from, end);
     }
   }
-  // Copies are hints too: a mov's source and destination like the same register.
+  // Copies are hints too: a mov's source and destination like the same register, as
+  // do a two-address ALU op's result and first operand.
   for (const b of fn.blocks) {
     for (const i of b.insns) {
       if (i.op === "mov" && i.src.kind === "reg") {
@@ -126,6 +129,10 @@ function buildIntervals(fn: IrFunction, order: number[]): Interval[] {
         const [ds, ss] = [get(i.dst).hints.slice(), get(s).hints.slice()];
         get(i.dst).hints.push(...ss);
         get(s).hints.push(...ds);
+        get(i.dst).partners.push(s);
+        get(s).partners.push(i.dst);
+      } else if (i.op === "alu" || i.op === "neg") {
+        get(i.dst).partners.push(i.a);
       }
     }
   }
@@ -137,12 +144,18 @@ function buildIntervals(fn: IrFunction, order: number[]): Interval[] {
 export function linearOrder(fn: IrFunction): number[] {
   // Greedy traces: each block is followed by its preferred successor when still free,
   // so most jumps become fall-throughs. For a branch, prefer the earlier-created
-  // successor (source order: the `then` of an if, a loop's body).
+  // successor (source order: the `then` of an if, a loop's body). A return block
+  // that several paths reach goes last, as clang lays out a function's shared exit:
+  // the final path falls into it and the others branch to it directly.
+  const predCount = new Map<number, number>();
+  for (const b of fn.blocks) for (const s of new Set(successorsOf(b.term))) predCount.set(s, (predCount.get(s) ?? 0) + 1);
+  const sharedExit = (id: number) => id !== fn.entry && fn.blocks[id]!.term.op === "ret" && (predCount.get(id) ?? 0) > 1;
   const placed = new Set<number>();
   const order: number[] = [];
+  const exits: number[] = [];
   const pending = [fn.entry];
-  while (pending.length) {
-    let id: number | undefined = pending.pop()!;
+  const chain = (start: number) => {
+    let id: number | undefined = start;
     while (id !== undefined && !placed.has(id)) {
       placed.add(id);
       order.push(id);
@@ -150,14 +163,25 @@ export function linearOrder(fn: IrFunction): number[] {
       let next: number | undefined;
       if (t.op === "jmp") next = t.target;
       else if (t.op === "br") {
-        const [first, second]: number[] = t.then < t.else ? [t.then, t.else] : [t.else, t.then];
-        pending.push(second);
-        next = placed.has(first) ? undefined : first;
-        if (next === undefined) pending.push(first);
+        let [first, second]: [number, number] = t.then < t.else ? [t.then, t.else] : [t.else, t.then];
+        if (sharedExit(first) && !sharedExit(second)) [first, second] = [second, first];
+        pending.push(second, first);
+        next = first;
+      }
+      if (next !== undefined && sharedExit(next)) {
+        exits.push(next);
+        next = undefined;
       }
       id = next;
     }
+  };
+  while (pending.length) {
+    const id = pending.pop()!;
+    if (placed.has(id)) continue;
+    if (sharedExit(id)) exits.push(id);
+    else chain(id);
   }
+  for (const id of exits) chain(id);
   return order;
 }
 
@@ -180,7 +204,8 @@ function scan(intervals: Interval[]): { regs: Map<VReg, PhysReg>; spill?: VReg }
     const conflicts = assigned.filter((a) => a.iv.end >= cur.start && intersects(a.iv, cur));
     const busy = new Set(conflicts.map((a) => a.reg));
     const free = pool.filter((r) => !busy.has(r));
-    const choice = cur.hints.find((h) => free.includes(h)) ?? free[0];
+    const partnerReg = cur.partners.map((p) => regs.get(p)).find((r): r is PhysReg => r !== undefined && free.includes(r));
+    const choice = cur.hints.find((h) => free.includes(h)) ?? partnerReg ?? free[0];
     if (choice === undefined) {
       // Spill whichever candidate lives longest (never a spill temporary: those live one instruction).
       const spillable = (i: Interval) => i.end - i.start > 2;
@@ -251,4 +276,8 @@ function substitute<T extends Insn | Terminator>(i: T, from: VReg, to: VReg): T 
 
 function substituteDef(i: Insn, to: VReg): Insn {
   return { ...i, dst: to } as Insn;
+}
+
+function successorsOf(t: Terminator): number[] {
+  return t.op === "br" ? [t.then, t.else] : t.op === "jmp" ? [t.target] : [];
 }

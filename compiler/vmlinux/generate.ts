@@ -671,6 +671,8 @@ class Generator {
   }
 }
 
+/** `T | null` (a pointer that may be NULL); `unknown` already includes null. */
 function nullable(text: string): string {
+  if (text === "unknown") return text;
   return text.includes("=>") ? `(${text}) | null` : `${text} | null`;
 }
