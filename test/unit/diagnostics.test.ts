@@ -60,3 +60,26 @@ describe("recursion through BPF-to-BPF calls", () => {
     expect(r.diagnostics[0]!.message).toMatch(/'f' calls itself \(through 'g'\)/);
   });
 });
+
+describe("backend limits", () => {
+  it("a stack frame over 512 bytes is reported at the program", () => {
+    const body = "interface Big { v: FixedArray<u64, 70> }\nconst m = new ArrayMap<u32, Big>({ maxEntries: 1 });\n" +
+      "export const p = tc((ctx): i64 => m.update(0, zeroed<Big>()));\n";
+    const dir = tmpProject({ "prog.ts": HEADER.replace("type u32,", "type u32, type u64, type FixedArray,") + body });
+    const r = compile(path.join(dir, "prog.ts"));
+    expect(r.diagnostics.map((d) => d.code)).toEqual(["TSBPF3001"]);
+    expect(r.diagnostics[0]!.message).toMatch(/needs 5\d\d bytes of stack; BPF allows 512/);
+    expect(r.diagnostics[0]!.start).toBe((HEADER.replace("type u32,", "type u32, type u64, type FixedArray,") + body).indexOf("p = tc"));
+  });
+
+  it("more than five parameters is reported at the sixth", () => {
+    const d = firstError("/** @noinline */\nfunction f(a: u32, b: u32, c: u32, d: u32, e: u32, g: u32): u32 { return a; }\nexport const p = tc((ctx): i64 => f(1, 2, 3, 4, 5, 6));\n");
+    expect(d.code).toBe("TSBPF3002");
+    expect(d.line).toBe(4);
+  });
+
+  it("object literals are JavaScript values", () => {
+    const d = firstError("export const p = tc((ctx): i64 => { const o = { a: 1 }; return 0; });\n");
+    expect(d.code).toBe("TSBPF1003");
+  });
+});
