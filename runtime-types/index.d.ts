@@ -416,3 +416,11 @@ export declare function bpf_get_current_pid_tgid(): u64;
 export declare function bpf_get_current_uid_gid(): u64;
 export declare function bpf_get_numa_node_id(): i64;
 export declare function bpf_jiffies64(): u64;
+
+/**
+ * Declares a kfunc by its kernel name; its TypeScript signature becomes the BTF
+ * prototype libbpf checks against the kernel's:
+ * `const bpf_rcu_read_lock = kfunc<() => void>("bpf_rcu_read_lock");`
+ * `weak: true` lets the object load on kernels without it (C's `__weak __ksym`).
+ */
+export declare function kfunc<F extends (...args: never[]) => unknown>(name: string, options?: { weak?: boolean }): F;

@@ -54,6 +54,8 @@ export interface KfuncDef {
   /** The kernel's name of the kfunc. */
   name: string;
   type: FuncType;
+  /** A weak extern: the object loads where the kernel lacks it. */
+  weak?: boolean;
 }
 
 export interface ModuleIR {

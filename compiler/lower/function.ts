@@ -118,6 +118,7 @@ export class FunctionLowerer {
         this.b.emit({ op: "ldfunc", dst: r, func: this.mod.requireSubprogram(v.decl) });
         return reg(r);
       }
+      case "kfunc": return this.fail(Codes.UnsupportedConstruct, "A kfunc can only be called.", node);
       case "void": return this.fail(Codes.UnsupportedConstruct, "This expression has no value.", node);
     }
   }
@@ -146,7 +147,7 @@ export class FunctionLowerer {
 
   typeOfVal(v: Val): Type {
     switch (v.k) {
-      case "imm": case "reg": case "ref": case "map": case "func": return v.t;
+      case "imm": case "reg": case "ref": case "map": case "func": case "kfunc": return v.t;
       case "null": return { kind: "null" };
       case "void": return { kind: "void" };
     }
@@ -916,8 +917,24 @@ export class FunctionLowerer {
     const name = builtinName(callee);
     if (name !== undefined) return lowerBuiltinCall(this, name, e);
     const fv = this.expr(callee);
+    if (fv.k === "kfunc") return this.callKfunc(fv, e);
     if (fv.k !== "func") return this.fail(Codes.UnsupportedConstruct, "Only module-level functions can be called.", callee);
     return this.callFunction(fv.decl, fv.t, e);
+  }
+
+  /** A call to a kfunc declared with kfunc<…>(): structs go by reference, as the prototype's pointers. */
+  private callKfunc(k: Val & { k: "kfunc" }, e: import("ts-morph").CallExpression): Val {
+    const args = e.getArguments() as Expression[];
+    if (args.length !== k.t.params.length) this.fail(Codes.BadArgument, `${k.name} takes ${k.t.params.length} arguments.`, e);
+    const ops = args.map((a, i) => this.operand(this.convert(this.rvalue(a), k.t.params[i]!, a), a));
+    this.mod.requireKfunc(k.name, k.t, k.weak);
+    this.at(e);
+    const dst = k.t.ret.kind === "void" ? undefined : this.b.vreg();
+    this.b.emit({ op: "call", target: { kind: "kfunc", name: k.name }, args: ops, dst });
+    if (dst === undefined) return { k: "void" };
+    const r = k.t.ret;
+    if (r.kind === "struct" || r.kind === "array") return { k: "ref", base: { kind: "reg", reg: dst }, off: 0, t: r };
+    return { k: "reg", reg: dst, t: r, owned: true };
   }
 
   /** A call to a module-level function: inlined when it takes maps or callbacks, else a BPF-to-BPF call. */

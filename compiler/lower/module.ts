@@ -105,6 +105,9 @@ export class ModuleContext {
             this.guard(() => {
               const init = d.getInitializer();
               if (init && Node.isNewExpression(init)) return this.declareMap(d, init);
+              if (init && Node.isCallExpression(init) && builtinName(init.getExpression()) === "kfunc") {
+                return this.declareKfunc(d, init);
+              }
               if (init && Node.isCallExpression(init)) {
                 const factory = builtinName(init.getExpression());
                 if (factory && factory in PROGRAM_SECTIONS) {
@@ -235,6 +238,29 @@ export class ModuleContext {
     this.maps.set(d, def);
   }
 
+  private kfuncDecls = new Map<Node, { name: string; t: FuncType; weak: boolean }>();
+
+  /** `const f = kfunc<(…) => R>("kernel_name", { weak? })` */
+  private declareKfunc(d: VariableDeclaration, init: import("ts-morph").CallExpression): void {
+    const sig = init.getTypeArguments()[0];
+    const nameArg = init.getArguments()[0];
+    if (!sig || !nameArg || !Node.isStringLiteral(nameArg)) {
+      throw new CompileError(diag(Codes.BadArgument, 'Declare a kfunc as kfunc<(args) => ret>("kernel_name").', spanOf(init)));
+    }
+    const t = this.types.resolve(sig);
+    if (t.kind !== "func") throw new CompileError(diag(Codes.BadArgument, "kfunc<…> takes a function type.", spanOf(sig)));
+    let weak = false;
+    const opts = init.getArguments()[1];
+    if (opts) {
+      if (!Node.isObjectLiteralExpression(opts)) throw new CompileError(diag(Codes.BadArgument, "kfunc options are { weak?: boolean }.", spanOf(opts)));
+      for (const p of opts.getProperties()) {
+        if (!Node.isPropertyAssignment(p) || p.getName() !== "weak") throw new CompileError(diag(Codes.BadArgument, "kfunc options are { weak?: boolean }.", spanOf(p)));
+        weak = this.constant(p.getInitializerOrThrow()) !== 0n;
+      }
+    }
+    this.kfuncDecls.set(d, { name: nameArg.getLiteralValue(), t, weak });
+  }
+
   private declareGlobal(d: VariableDeclaration, isConst: boolean): void {
     const tn = d.getTypeNode();
     const init = d.getInitializer();
@@ -291,6 +317,8 @@ export class ModuleContext {
   globalRef(decl: Node): { k: "global"; symbol: string; t: Type } | { k: "val"; val: Val } | undefined {
     const g = this.globals.get(decl);
     if (g) return { k: "global", symbol: g.def.name, t: g.def.type };
+    const kf = this.kfuncDecls.get(decl);
+    if (kf) return { k: "val", val: { k: "kfunc", name: kf.name, t: kf.t, weak: kf.weak } };
     const m = this.maps.get(decl);
     if (m) return { k: "val", val: { k: "map", symbol: m.name, t: { kind: "map", mapKind: m.mapKind, key: m.key, value: m.value } } };
     if (Node.isFunctionDeclaration(decl) && this.functions.has(decl)) {
@@ -339,8 +367,8 @@ export class ModuleContext {
   }
   private stringGlobals: GlobalDef[] = [];
 
-  requireKfunc(name: string, type: FuncType): void {
-    if (!this.kfuncs.has(name)) this.kfuncs.set(name, { name, type });
+  requireKfunc(name: string, type: FuncType, weak = false): void {
+    if (!this.kfuncs.has(name)) this.kfuncs.set(name, { name, type, weak });
   }
 
   private lowerProgram(d: VariableDeclaration, call: import("ts-morph").CallExpression, factory: string): ProgramDef {

@@ -15,6 +15,8 @@ export type Val =
   | { k: "ref"; base: Base; off: number; t: StructType | ArrayType }
   | { k: "map"; symbol: string; t: MapType }
   | { k: "func"; decl: FunctionDeclaration; t: FuncType }
+  /** A kfunc declared with kfunc<Sig>("name"). */
+  | { k: "kfunc"; name: string; t: FuncType; weak: boolean }
   | { k: "null" }
   | { k: "void" };
 

@@ -11,7 +11,7 @@ import { BTF_FUNC_EXTERN, BTF_FUNC_GLOBAL, BTF_FUNC_STATIC, BTF_VAR_GLOBAL_ALLOC
 import { encodeInsns, type BpfInsn } from "../bpf/insn.js";
 import {
   R_BPF_64_32, R_BPF_64_64, SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE, SHT_NOBITS, SHT_PROGBITS,
-  STB_GLOBAL, STB_LOCAL, STT_FUNC, STT_NOTYPE, STT_OBJECT,
+  STB_GLOBAL, STB_LOCAL, STB_WEAK, STT_FUNC, STT_NOTYPE, STT_OBJECT,
 } from "../elf/constants.js";
 import { writeElf, type ElfRelocInput, type ElfSectionInput, type ElfSymbolInput } from "../elf/writer.js";
 import type { MachineFunction } from "../backend/select.js";
@@ -91,7 +91,7 @@ export function emitObject(mod: ModuleIR, code: Map<string, MachineFunction>): U
   for (const k of mod.kfuncs) {
     const proto = types.funcProto(k.type.params.map((t) => ({ type: t })), k.type.ret);
     ksyms.push({ type: btf.func(k.name, proto, BTF_FUNC_EXTERN), offset: 0, size: 0 });
-    symbols.push({ name: k.name, value: 0, size: 0, type: STT_NOTYPE, bind: STB_GLOBAL });
+    symbols.push({ name: k.name, value: 0, size: 0, type: STT_NOTYPE, bind: k.weak ? STB_WEAK : STB_GLOBAL });
   }
 
   // ---- license

@@ -8,3 +8,4 @@ export {
 export type { Brand, BrandKind, FlatMember } from "./layout.js";
 export { pascalCase, NameTable } from "./names.js";
 export { CTypePrinter } from "./ctype.js";
+export { typecheckFiles, CHECK_OPTIONS } from "./check.js";
