@@ -257,7 +257,7 @@ export class FunctionLowerer {
     this.at(s);
     if (Node.isBlock(s)) return this.withScope(() => this.statements(s.getStatements()));
     if (Node.isExpressionStatement(s)) {
-      this.expr(s.getExpression());
+      this.effect(s.getExpression());
       return;
     }
     if (Node.isVariableStatement(s)) {
@@ -333,7 +333,7 @@ export class FunctionLowerer {
         const inc = s.getIncrementor();
         if (inc) {
           this.at(inc);
-          this.expr(inc);
+          this.effect(inc);
         }
         this.b.jump(head);
         this.b.setBlock(exit);
@@ -409,6 +409,15 @@ export class FunctionLowerer {
       this.loops.pop();
     }
     this.b.setBlock(exit);
+  }
+
+  /** An expression evaluated for its effect only: `i++` needs no copy of the old value. */
+  private effect(e: Expression): void {
+    if (Node.isPostfixUnaryExpression(e)) {
+      this.increment(e.getOperand(), e.getOperatorToken() === SyntaxKind.PlusPlusToken, false, e);
+      return;
+    }
+    this.expr(e);
   }
 
   /** A compile-time integer (case labels, map options). */

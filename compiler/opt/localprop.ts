@@ -3,7 +3,9 @@
  * basic blocks: walking each block in order, a vreg last set to a constant is that
  * constant until it is set again; a block with a single predecessor starts with
  * what its predecessor ended with. (constprop handles single-definition vregs
- * across the whole function.)
+ * across the whole function.) Along the same paths it keeps unsigned upper
+ * bounds learnt from branches (`i < 8` taken), so a bounds check the loop
+ * condition already implies folds away.
  */
 import { imm, type Insn, type IrFunction, type Operand, type Terminator, type VReg, type Width } from "../ir/ir.js";
 import { evaluate, movWidth } from "./constprop.js";
@@ -13,10 +15,16 @@ import { predecessors } from "./util.js";
 export function localprop(fn: IrFunction): IrFunction {
   const preds = predecessors(fn);
   const out = new Map<number, Map<VReg, bigint>>();
+  const bounds32 = new Map<number, Map<VReg, bigint>>();
+  const bounds64 = new Map<number, Map<VReg, bigint>>();
   for (const id of reversePostorder(fn)) {
     const b = fn.blocks[id]!;
     const p = preds[id]!;
     const known = new Map<VReg, bigint>(p.length === 1 && out.has(p[0]!) ? out.get(p[0]!)! : []);
+    // Exclusive unsigned upper bounds: of a register's low 32 bits, and of the whole register.
+    const below32 = new Map<VReg, bigint>(p.length === 1 ? bounds32.get(p[0]!) ?? [] : []);
+    const below64 = new Map<VReg, bigint>(p.length === 1 ? bounds64.get(p[0]!) ?? [] : []);
+    if (p.length === 1) learn(fn.blocks[p[0]!]!.term, id, below32, below64);
     const operand = (o: Operand, w: Width): Operand => {
       if (o.kind !== "reg") return o;
       const c = known.get(o.reg);
@@ -33,6 +41,14 @@ export function localprop(fn: IrFunction): IrFunction {
       }
       const d = n.op === "store" ? undefined : (n as { dst?: VReg }).dst;
       if (d === undefined) return n;
+      below32.delete(d);
+      below64.delete(d);
+      if (n.op === "zext" && n.from === 32 && below32.has(n.src)) below64.set(d, below32.get(n.src)!);
+      if (n.op === "mov" && n.src.kind === "reg") {
+        const r = n.src.reg;
+        if (below32.has(r)) below32.set(d, below32.get(r)!);
+        if (n.w === 64 && below64.has(r)) below64.set(d, below64.get(r)!);
+      }
       if (c !== undefined && n.op !== "call" && n.op !== "load") {
         known.set(d, c);
         return n.op === "mov" && n.src.kind === "imm" ? n : { op: "mov", dst: d, src: imm(c), w: movWidth(c), loc: n.loc };
@@ -41,7 +57,10 @@ export function localprop(fn: IrFunction): IrFunction {
       return n;
     });
     b.term = foldTerm(b.term, known, operand);
+    b.term = foldBounded(b.term, below32, below64);
     out.set(id, known);
+    bounds32.set(id, below32);
+    bounds64.set(id, below64);
   }
   return fn;
 }
@@ -68,4 +87,37 @@ function reversePostorder(fn: IrFunction): number[] {
   };
   visit(fn.entry);
   return post.reverse();
+}
+
+/** What taking the edge from `t` to block `to` says about an unsigned compare's register. */
+function learn(t: Terminator, to: number, below32: Map<VReg, bigint>, below64: Map<VReg, bigint>): void {
+  if (t.op !== "br" || t.b.kind !== "imm" || t.then === t.else) return;
+  const taken = to === t.then;
+  const c = BigInt.asUintN(t.w, t.b.value);
+  // x < c on this edge for: (lt taken), (le taken: < c+1), (ge not taken), (gt not taken: <= c).
+  let bound: bigint | undefined;
+  if (t.cmp === "lt" && taken) bound = c;
+  else if (t.cmp === "le" && taken) bound = c + 1n;
+  else if (t.cmp === "ge" && !taken) bound = c;
+  else if (t.cmp === "gt" && !taken) bound = c + 1n;
+  if (bound === undefined) return;
+  const m = t.w === 32 ? below32 : below64;
+  const prev = m.get(t.a);
+  m.set(t.a, prev === undefined || bound < prev ? bound : prev);
+  if (t.w === 64) below32.set(t.a, bound < 1n << 32n ? bound : 1n << 32n);
+}
+
+/** A branch whose outcome the known bounds decide. */
+function foldBounded(t: Terminator, below32: Map<VReg, bigint>, below64: Map<VReg, bigint>): Terminator {
+  if (t.op !== "br" || t.b.kind !== "imm") return t;
+  const bound = (t.w === 32 ? below32 : below64).get(t.a);
+  if (bound === undefined) return t;
+  const c = BigInt.asUintN(t.w, t.b.value);
+  // Every value is < bound, so x < c holds when bound <= c, and x >= c never does.
+  if ((t.cmp === "lt" || t.cmp === "ne") && bound <= c) return { op: "jmp", target: t.then, loc: t.loc };
+  if (t.cmp === "eq" && bound <= c) return { op: "jmp", target: t.else, loc: t.loc };
+  if (t.cmp === "le" && bound <= c + 1n) return { op: "jmp", target: t.then, loc: t.loc };
+  if (t.cmp === "ge" && bound <= c) return { op: "jmp", target: t.else, loc: t.loc };
+  if (t.cmp === "gt" && bound <= c + 1n) return { op: "jmp", target: t.else, loc: t.loc };
+  return t;
 }

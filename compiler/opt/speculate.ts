@@ -16,9 +16,10 @@ import { predecessors } from "./util.js";
 export function speculate(fn: IrFunction): IrFunction {
   const { liveIn } = liveness(fn);
   const preds = predecessors(fn);
+  const looping = inCycle(fn);
   for (const a of fn.blocks) {
     const t = a.term;
-    if (t.op !== "br") continue;
+    if (t.op !== "br" || looping.has(a.id)) continue; // hoisting into a loop would run the move every iteration
     for (const side of ["then", "else"] as const) {
       const arm = fn.blocks[t[side]]!;
       const other = side === "then" ? t.else : t.then;
@@ -33,4 +34,25 @@ export function speculate(fn: IrFunction): IrFunction {
     }
   }
   return fn;
+}
+
+/** Blocks that can reach themselves. */
+function inCycle(fn: IrFunction): Set<number> {
+  const succ = (id: number) => {
+    const t = fn.blocks[id]!.term;
+    return t.op === "br" ? [t.then, t.else] : t.op === "jmp" ? [t.target] : [];
+  };
+  const out = new Set<number>();
+  for (const b of fn.blocks) {
+    const seen = new Set<number>();
+    const work = succ(b.id);
+    while (work.length) {
+      const id = work.pop()!;
+      if (id === b.id) { out.add(b.id); break; }
+      if (seen.has(id)) continue;
+      seen.add(id);
+      work.push(...succ(id));
+    }
+  }
+  return out;
 }

@@ -168,6 +168,12 @@ export interface FlatMember {
   viaAnonymous: boolean;
   /** Set when the member's type is const-qualified. */
   readonly: boolean;
+  /**
+   * Member indices from the outer struct down to this member, through the
+   * anonymous members it is lifted from: the tail of a CO-RE access string
+   * (`sk_buff.len` → [i], `sk_buff.next` → [0, 0, 0]).
+   */
+  path: number[];
 }
 
 /**
@@ -179,28 +185,29 @@ export interface FlatMember {
 export function flattenMembers(types: readonly BtfType[], id: number): FlatMember[] {
   const out: FlatMember[] = [];
   const seen = new Set<string>();
-  const walk = (sid: number, base: number, anon: boolean, depth: number): void => {
+  const walk = (sid: number, base: number, prefix: number[]): void => {
     const t = types[sid];
-    if (!t || (t.kind !== BTF_KIND_STRUCT && t.kind !== BTF_KIND_UNION) || depth > 64) return;
-    for (const m of t.members) {
+    if (!t || (t.kind !== BTF_KIND_STRUCT && t.kind !== BTF_KIND_UNION) || prefix.length > 64) return;
+    t.members.forEach((m, i) => {
       if (!m.name) {
         const inner = resolveType(types, m.type);
         const it = types[inner];
-        if (it && (it.kind === BTF_KIND_STRUCT || it.kind === BTF_KIND_UNION)) walk(inner, base + m.bitOffset, true, depth + 1);
-        continue;
+        if (it && (it.kind === BTF_KIND_STRUCT || it.kind === BTF_KIND_UNION)) walk(inner, base + m.bitOffset, [...prefix, i]);
+        return;
       }
-      if (seen.has(m.name)) continue; // not valid C; keep the first
+      if (seen.has(m.name)) return; // not valid C; keep the first
       seen.add(m.name);
       out.push({
         name: m.name,
         type: m.type,
         bitOffset: base + m.bitOffset,
         bitfieldSize: m.bitfieldSize ?? 0,
-        viaAnonymous: anon,
+        viaAnonymous: prefix.length > 0,
         readonly: types[m.type]?.kind === BTF_KIND_CONST,
+        path: [...prefix, i],
       });
-    }
+    });
   };
-  walk(id, 0, false, 0);
+  walk(id, 0, []);
   return out;
 }
