@@ -28,7 +28,8 @@ export type CallTarget =
   | { kind: "local"; name: string };
 
 export type Insn = (
-  | { op: "mov"; dst: VReg; src: Operand; w: Width }
+  /** `nonnull`: the value is a pointer known not to be NULL (a bounds-checked packet pointer, a stack address). */
+  | { op: "mov"; dst: VReg; src: Operand; w: Width; nonnull?: boolean }
   | { op: "alu"; alu: AluOp; dst: VReg; a: VReg; b: Operand; w: Width }
   | { op: "neg"; dst: VReg; a: VReg; w: Width }
   /** Sign-extend the low `from` bits of `src` to 64 bits (movsx), or to 32 when w is 32. */

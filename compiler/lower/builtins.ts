@@ -193,7 +193,7 @@ function packetHeader(fl: Lowerer, ctx: Val & { k: "reg" }, args: Expression[], 
   const ok = fl.b.newBlock(), nul = fl.b.newBlock(), join = fl.b.newBlock();
   fl.b.terminate({ op: "br", cmp: "gt", a: q, b: reg(end), w: 64, then: nul.id, else: ok.id });
   fl.b.setBlock(ok);
-  fl.b.emit({ op: "mov", dst: r, src: reg(p), w: 64 });
+  fl.b.emit({ op: "mov", dst: r, src: reg(p), w: 64, nonnull: true });
   fl.b.jump(join);
   fl.b.setBlock(nul);
   fl.b.emit({ op: "mov", dst: r, src: imm(0), w: 64 });

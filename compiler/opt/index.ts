@@ -7,6 +7,8 @@ import { localprop } from "./localprop.js";
 import { sroa } from "./sroa.js";
 import { sinkconst } from "./sinkconst.js";
 import { speculate } from "./speculate.js";
+import { bswapcmp } from "./bswapcmp.js";
+import { thread } from "./thread.js";
 
 export const PASSES: [string, (fn: IrFunction) => IrFunction][] = [
   ["cfg", cfg],
@@ -17,7 +19,11 @@ export const PASSES: [string, (fn: IrFunction) => IrFunction][] = [
   ["constprop", constprop],
   ["dce", dce],
   ["sinkconst", sinkconst],
+  ["bswapcmp", bswapcmp],
+  ["thread", thread],
   ["cfg", cfg],
+  ["localprop", localprop],
+  ["dce", dce],
   ["speculate", speculate],
   ["cfg", cfg],
   ["dce", dce],

@@ -5,7 +5,9 @@
  * what its predecessor ended with. (constprop handles single-definition vregs
  * across the whole function.) Along the same paths it keeps unsigned upper
  * bounds learnt from branches (`i < 8` taken), so a bounds check the loop
- * condition already implies folds away.
+ * condition already implies folds away, and the loads already made: a second
+ * load of the same place, with no store that may alias it and no call in
+ * between, becomes a copy of the first.
  */
 import { imm, type Insn, type IrFunction, type Operand, type Terminator, type VReg, type Width } from "../ir/ir.js";
 import { evaluate, movWidth } from "./constprop.js";
@@ -16,6 +18,8 @@ export function localprop(fn: IrFunction): IrFunction {
   const preds = predecessors(fn);
   const out = new Map<number, Map<VReg, bigint>>();
   const bounds32 = new Map<number, Map<VReg, bigint>>();
+  const loadsOut = new Map<number, Map<string, { dst: VReg; root: string }>>();
+  const rootsOut = new Map<number, Map<VReg, string>>();
   const bounds64 = new Map<number, Map<VReg, bigint>>();
   for (const id of reversePostorder(fn)) {
     const b = fn.blocks[id]!;
@@ -30,7 +34,21 @@ export function localprop(fn: IrFunction): IrFunction {
       const c = known.get(o.reg);
       return c !== undefined && immediateFor(c, w) ? imm(c) : o;
     };
+    const loads = new Map<string, { dst: VReg; root: string }>(p.length === 1 ? loadsOut.get(p[0]!) ?? [] : []);
+    const roots = new Map<VReg, string>(p.length === 1 ? rootsOut.get(p[0]!) ?? [] : []);
+    const rootOf = (base: import("../ir/ir.js").Base) => (base.kind === "slot" ? `s${base.slot}` : roots.get(base.reg) ?? "other");
+    const keyOf = (i: Insn & { op: "load" | "store" }) => `${i.base.kind === "slot" ? `s${i.base.slot}` : `r${i.base.reg}`}+${i.off}`;
     b.insns = b.insns.map((i): Insn => {
+      if (i.op === "load") {
+        const prev = loads.get(`${keyOf(i)}:${i.size}:${i.signed}`);
+        if (prev) i = { op: "mov", dst: i.dst, src: { kind: "reg", reg: prev.dst }, w: 64, loc: i.loc };
+      }
+      if (i.op === "store") {
+        // A store may change what earlier loads read: through a global only that global, else anything but other globals.
+        const r = rootOf(i.base);
+        for (const [k, v] of loads) if (v.root === r || (!r.startsWith("g") && !v.root.startsWith("g")) || r === "other" && v.root.startsWith("s")) loads.delete(k);
+      }
+      if (i.op === "call") loads.clear();
       const c = evaluate(i, (r) => known.get(r));
       let n: Insn = i;
       switch (i.op) {
@@ -41,6 +59,15 @@ export function localprop(fn: IrFunction): IrFunction {
       }
       const d = n.op === "store" ? undefined : (n as { dst?: VReg }).dst;
       if (d === undefined) return n;
+      // A redefined vreg no longer holds what a recorded load read, nor the address it read from.
+      for (const [k, v] of loads) if (v.dst === d || k.startsWith(`r${d}+`)) loads.delete(k);
+      roots.delete(d);
+      if (n.op === "ldglobal") roots.set(d, `g${n.symbol}`);
+      if ((n.op === "mov" && n.src.kind === "reg") || (n.op === "alu" && n.alu === "add" && n.b.kind === "imm")) {
+        const from = n.op === "mov" ? (n.src as { reg: VReg }).reg : n.a;
+        if (roots.has(from)) roots.set(d, roots.get(from)!);
+      }
+      if (n.op === "load" && !(n.base.kind === "reg" && n.base.reg === d)) loads.set(`${keyOf(n)}:${n.size}:${n.signed}`, { dst: d, root: rootOf(n.base) });
       below32.delete(d);
       below64.delete(d);
       if (n.op === "zext" && n.from === 32 && below32.has(n.src)) below64.set(d, below32.get(n.src)!);
@@ -59,6 +86,8 @@ export function localprop(fn: IrFunction): IrFunction {
     b.term = foldTerm(b.term, known, operand);
     b.term = foldBounded(b.term, below32, below64);
     out.set(id, known);
+    loadsOut.set(id, loads);
+    rootsOut.set(id, roots);
     bounds32.set(id, below32);
     bounds64.set(id, below64);
   }

@@ -101,10 +101,6 @@ function bigLiteral(v: bigint): string {
   return v < 0n ? `-${body}` : body;
 }
 
-function isNamedStructLike(t: BtfType | undefined): boolean {
-  return !!t && (t.kind === BTF_KIND_STRUCT || t.kind === BTF_KIND_UNION) && !!t.name;
-}
-
 export function generateVmlinux(btf: ParsedBtf | readonly BtfType[], options: VmlinuxOptions = {}): VmlinuxResult {
   return new Generator("types" in btf ? btf.types : btf, options).run();
 }
