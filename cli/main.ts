@@ -7,6 +7,7 @@ import * as path from "node:path";
 import { Command, CommanderError } from "commander";
 import { compile } from "../compiler/index.js";
 import { formatDiagnostic } from "../compiler/diagnostics.js";
+import { register as registerVmlinux } from "./commands/vmlinux.js";
 
 /** Writes next to the target, then renames: a failed build never leaves a partial file. */
 function writeAtomic(file: string, bytes: Uint8Array): void {
@@ -60,6 +61,9 @@ export async function run(argv: string[]): Promise<number> {
     .action((entries: string[], opts: { output?: string; outDir?: string }) => {
       code = build(entries, opts);
     });
+  registerVmlinux(program, (c) => {
+    code = c;
+  });
   try {
     await program.parseAsync(argv, { from: "user" });
   } catch (err) {

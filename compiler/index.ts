@@ -12,6 +12,8 @@ import { optimize } from "./opt/index.js";
 export interface CompileOptions {
   /** Directory that line_info file names are relative to (default: nearest package.json's directory, else the entry's). */
   projectRoot?: string;
+  /** The kernel BTF that `@btf` types are laid out from (default /sys/kernel/btf/vmlinux). */
+  btf?: string;
 }
 
 export interface LowerResult { module?: ModuleIR; diagnostics: Diagnostic[] }
@@ -33,7 +35,7 @@ export function lowerEntry(entry: string, options: CompileOptions = {}): LowerRe
   if (loaded.diagnostics.length) return { diagnostics: loaded.diagnostics };
   const root = options.projectRoot ?? findProjectRoot(entry);
   const rel = path.relative(root, path.resolve(entry)).split(path.sep).join("/");
-  const ctx = new ModuleContext(loaded.entry, rel);
+  const ctx = new ModuleContext(loaded.entry, rel, options.btf);
   try {
     const module = ctx.lower();
     if (ctx.diagnostics.length) return { diagnostics: ctx.diagnostics };

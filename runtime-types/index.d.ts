@@ -367,10 +367,16 @@ export declare function lwtXmit(fn: (ctx: SkBuff) => Ret): Program<SkBuff>;
 export declare function lwtSeg6local(fn: (ctx: SkBuff) => Ret): Program<SkBuff>;
 export declare function skSkb(kind: "stream_verdict" | "stream_parser", fn: (ctx: SkBuff) => Ret): Program<SkBuff>;
 export declare function netfilter(fn: (ctx: BpfNfCtx) => Ret): Program<BpfNfCtx>;
-export declare function lsm(hook: string, fn: (ctx: TracingCtx) => Ret): Program<TracingCtx>;
-export declare function fentry(fn: string, f: (ctx: TracingCtx) => Ret): Program<TracingCtx>;
-export declare function fexit(fn: string, f: (ctx: TracingCtx) => Ret): Program<TracingCtx>;
-export declare function tpBtf(tp: string, f: (ctx: TracingCtx) => Ret): Program<TracingCtx>;
+/**
+ * Tracing programs take the traced function's (or tracepoint's) arguments, typed
+ * with `tsbpf vmlinux` declarations — libbpf's BPF_PROG convention:
+ * `tpBtf("sched_switch", (preempt: bool, prev: TaskStruct, next: TaskStruct) => …)`.
+ * An untyped single parameter is the raw context.
+ */
+export declare function lsm<A extends unknown[]>(hook: string, fn: (...args: A) => Ret): Program<TracingCtx>;
+export declare function fentry<A extends unknown[]>(fn: string, f: (...args: A) => Ret): Program<TracingCtx>;
+export declare function fexit<A extends unknown[]>(fn: string, f: (...args: A) => Ret): Program<TracingCtx>;
+export declare function tpBtf<A extends unknown[]>(tp: string, f: (...args: A) => Ret): Program<TracingCtx>;
 export declare function syscall(fn: (ctx: SyscallCtx) => Ret): Program<SyscallCtx>;
 /** Any libbpf section name; libbpf's rules pick the program type. */
 export declare function program<Ctx = unknown>(section: string, fn: (ctx: Ctx) => Ret): Program<Ctx>;

@@ -69,6 +69,36 @@ export class FunctionLowerer {
     return this.b.finish();
   }
 
+  /**
+   * A tracing program with typed arguments (libbpf's BPF_PROG): the context is an
+   * array of u64, argument i at offset 8·i; kernel structs arrive as pointers.
+   */
+  lowerTracingBody(fn: ArrowFunction | FunctionDeclaration, types: Type[]): IrFunction {
+    const ctx = this.b.vreg();
+    this.b.fn.params.push(ctx);
+    this.at(fn);
+    fn.getParameters().forEach((p, i) => {
+      const t = types[i]!;
+      const raw = this.b.vreg();
+      this.b.emit({ op: "load", dst: raw, base: { kind: "reg", reg: ctx }, off: 8 * i, size: 8, signed: false });
+      if (t.kind === "kstruct") return this.bind(p, { k: "val", val: { k: "ref", base: { kind: "reg", reg: raw }, off: 0, t } });
+      if (t.kind === "int" || t.kind === "bool") {
+        return this.bind(p, { k: "val", val: this.convert({ k: "reg", reg: raw, t: U64, owned: true }, t, p, true) });
+      }
+      if (t.kind === "ptr" || t.kind === "opaque") return this.bind(p, { k: "val", val: { k: "reg", reg: raw, t, owned: true } });
+      this.fail(Codes.UnsupportedType, `A tracing argument of type ${typeToString(t)} is not supported.`, p);
+    });
+    const body = fn.getBody()!;
+    if (Node.isBlock(body)) {
+      this.statements(body.getStatements());
+      if (!this.b.terminated) this.b.terminate({ op: "ret", value: imm(0), w: regWidth(this.retType) });
+    } else {
+      this.at(body);
+      this.returnValue(this.convert(this.expr(body as Expression), this.retType, body), body);
+    }
+    return this.b.finish();
+  }
+
   // ---------------------------------------------------------------- helpers
 
   fail(code: string, message: string, node: Node): never {
@@ -660,7 +690,13 @@ export class FunctionLowerer {
   load(lv: LVal, node: Node): Val {
     if (lv.k === "var") return { k: "reg", reg: lv.reg, t: lv.t, owned: false };
     const t = lv.t;
-    if (t.kind === "struct" || t.kind === "array") return { k: "ref", base: lv.base, off: lv.off, t };
+    if (t.kind === "struct" || t.kind === "array" || t.kind === "kstruct") return { k: "ref", base: lv.base, off: lv.off, t };
+    if (t.kind === "ptr" && t.target.kind === "kstruct") {
+      // A pointer member of a kernel struct: the pointed-to struct, by reference.
+      const dst = this.b.vreg();
+      this.b.emit({ op: "load", dst, base: lv.base, off: lv.off, size: 8, signed: false });
+      return { k: "ref", base: { kind: "reg", reg: dst }, off: 0, t: t.target };
+    }
     if (!isScalar(t) && t.kind !== "ptr" && t.kind !== "opaque" && t.kind !== "pkt") {
       this.fail(Codes.UnsupportedType, `A ${typeToString(t)} cannot be loaded from memory.`, node);
     }
@@ -745,6 +781,12 @@ export class FunctionLowerer {
     }
     if (obj.k === "ref" && obj.t.kind === "array" && name === "length") {
       this.fail(Codes.UnsupportedConstruct, "'length' is a constant: it cannot be assigned.", e.getNameNode());
+    }
+    if (obj.k === "ref" && obj.t.kind === "kstruct") {
+      const m = this.mod.kernel().member(obj.t.btfId, name);
+      if (!m) this.fail(Codes.UnknownName, `struct ${obj.t.name} has no member '${name}' in this kernel's BTF.`, e.getNameNode());
+      if (m.bitfieldSize) this.fail(Codes.UnsupportedConstruct, `'${name}' is a bitfield: reading kernel bitfields is not supported yet.`, e.getNameNode());
+      return { k: "mem", base: obj.base, off: obj.off + m.offset, t: m.type };
     }
     if (obj.k === "reg" && obj.t.kind === "ctx") {
       const layout = CONTEXTS[obj.t.name];

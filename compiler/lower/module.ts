@@ -12,6 +12,7 @@ import { isRuntimeFile } from "../frontend/project.js";
 import type { DataSection, GlobalDef, MapDef, ModuleIR, ProgramDef, SubprogramDef, KfuncDef } from "../ir/module.js";
 import { I8, I32, I64, OPAQUE, isScalar, sizeOf, type FuncType, type MapType, type Type } from "../types/model.js";
 import { FunctionLowerer } from "./function.js";
+import { KernelBtf } from "./kernel-btf.js";
 import { wrap } from "./literals.js";
 import { spanOf } from "./span.js";
 import { MAP_CLASSES, TypeResolver, builtinName, mapTypeArity, resolveAlias } from "./types.js";
@@ -46,13 +47,22 @@ const PROGRAM_CONTEXTS: Record<string, string> = {
   tpBtf: "TracingCtx",
 };
 
+/** Factories whose programs may take the traced function's arguments (libbpf's BPF_PROG convention). */
+const TRACING_FACTORIES = new Set(["fentry", "fexit", "tpBtf", "lsm"]);
+
 /** Factories whose first argument is a string naming the attach point. */
 const NAMED_FACTORIES = new Set(["cgroupSkb", "cgroupSockAddr", "skSkb", "lsm", "fentry", "fexit", "tpBtf", "program"]);
 
 interface GlobalInfo { def: GlobalDef; decl: VariableDeclaration }
 
 export class ModuleContext {
-  readonly types = new TypeResolver();
+  readonly types = new TypeResolver(() => this.kernel());
+  private kernelBtf: KernelBtf | undefined;
+
+  /** The kernel's BTF, read on first use (layouts of `@btf` types). */
+  kernel(): KernelBtf {
+    return (this.kernelBtf ??= KernelBtf.load(this.btfPath));
+  }
   readonly diagnostics: Diagnostic[] = [];
   private maps = new Map<Node, MapDef>();
   private globals = new Map<Node, GlobalInfo>();
@@ -62,7 +72,7 @@ export class ModuleContext {
   private kfuncs = new Map<string, KfuncDef>();
   private license: string | undefined;
 
-  constructor(private readonly entry: SourceFile, readonly relFile: string) {}
+  constructor(private readonly entry: SourceFile, readonly relFile: string, private readonly btfPath?: string) {}
 
   /** Runs `f`, turning a CompileError into a diagnostic; returns undefined on error. */
   private guard<T>(f: () => T): T | undefined {
@@ -82,10 +92,11 @@ export class ModuleContext {
     for (const s of this.entry.getStatements()) {
       this.guard(() => {
         if (Node.isImportDeclaration(s)) {
-          if (s.getModuleSpecifierValue() !== "tsbpf") {
-            throw new CompileError(diag(Codes.UnsupportedConstruct, "Only imports from \"tsbpf\" are supported for now.", spanOf(s)));
-          }
-          return;
+          if (s.getModuleSpecifierValue() === "tsbpf") return;
+          // Declaration files (e.g. the output of `tsbpf vmlinux`) give types and constants.
+          if (s.getModuleSpecifierSourceFile()?.isDeclarationFile()) return;
+          throw new CompileError(diag(Codes.UnsupportedConstruct,
+            "Imports come from \"tsbpf\" or from declaration files (such as `tsbpf vmlinux` output); code in other modules is not supported yet.", spanOf(s)));
         }
         if (Node.isInterfaceDeclaration(s) || Node.isTypeAliasDeclaration(s)) return;
         if (Node.isClassDeclaration(s)) {
@@ -307,7 +318,7 @@ export class ModuleContext {
       if (decl && Node.isVariableDeclaration(decl)) {
         const init = decl.getInitializer();
         const g = this.globals.get(decl);
-        if (init && (isRuntimeFile(decl.getSourceFile().getFilePath()) || g?.def.section === ".rodata")) return this.constant(init);
+        if (init && (isRuntimeFile(decl.getSourceFile().getFilePath()) || decl.getSourceFile().isDeclarationFile() || g?.def.section === ".rodata")) return this.constant(init);
       }
     }
     throw new CompileError(diag(Codes.NotConstant, "A compile-time constant is needed here.", spanOf(e)));
@@ -324,7 +335,7 @@ export class ModuleContext {
     if (Node.isFunctionDeclaration(decl) && this.functions.has(decl)) {
       return { k: "val", val: { k: "func", decl, t: this.functionType(decl) } };
     }
-    if (Node.isVariableDeclaration(decl) && isRuntimeFile(decl.getSourceFile().getFilePath())) {
+    if (Node.isVariableDeclaration(decl) && (isRuntimeFile(decl.getSourceFile().getFilePath()) || decl.getSourceFile().isDeclarationFile())) {
       const init = decl.getInitializer();
       if (init) return { k: "val", val: { k: "imm", value: this.constant(init), t: I32 } };
     }
@@ -392,12 +403,18 @@ export class ModuleContext {
     if (ret.kind !== "int" && ret.kind !== "bool") {
       throw new CompileError(diag(Codes.BadProgram, "A program returns an integer.", spanOf(retNode ?? fn)));
     }
-    if (fn.getParameters().length > 1) throw new CompileError(diag(Codes.BadProgram, "A program takes one parameter, its context.", spanOf(fn)));
-    const annotated = fn.getParameters()[0]?.getTypeNode();
+    const tracing = TRACING_FACTORIES.has(factory);
+    const typedArgs = tracing && fn.getParameters().some((p) => p.getTypeNode() !== undefined);
+    if (fn.getParameters().length > 1 && !typedArgs) {
+      throw new CompileError(diag(Codes.BadProgram, "A program takes one parameter, its context (tracing programs: their typed arguments).", spanOf(fn)));
+    }
+    const annotated = tracing ? undefined : fn.getParameters()[0]?.getTypeNode();
     const ctx: Type = annotated ? this.types.resolve(annotated) : { kind: "ctx", name: PROGRAM_CONTEXTS[factory] ?? "unknown" };
     const fl = new FunctionLowerer(this, d.getName(), ret, d);
-    const ir = fl.lowerBody(fn, [ctx]);
-    const params = fn.getParameters().map((p) => ({ name: p.getName(), type: OPAQUE as Type })); // `void *ctx`, as clang's programs declare it
+    const ir = typedArgs
+      ? fl.lowerTracingBody(fn, fn.getParameters().map((p) => this.types.annotation(p)))
+      : fl.lowerBody(fn, [ctx]);
+    const params = [{ name: "ctx", type: OPAQUE as Type }]; // `void *ctx`, as clang's programs declare it
     return { span: spanOf(d), name: d.getName(), section: PROGRAM_SECTIONS[factory]!(attach), fn: ir, params, ret };
   }
 

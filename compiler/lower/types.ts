@@ -11,6 +11,7 @@ import {
   type IntName, type MapKind, type MapType, type StructType, type Type,
 } from "../types/model.js";
 import { spanOf } from "./span.js";
+import type { KernelBtf } from "./kernel-btf.js";
 
 /** Follows an import alias to the symbol it names. */
 export function resolveAlias(sym: TsSymbol | undefined): TsSymbol | undefined {
@@ -55,6 +56,9 @@ const CTX_CLASSES = new Set(["SkBuff", "XdpMd", "BpfSockAddr", "BpfNfCtx", "SkMs
 export class TypeResolver {
   private structs = new Map<Node, StructType>();
   private resolving = new Set<Node>();
+
+  /** `kernel` gives the kernel's BTF, loaded when a kernel type is first met. */
+  constructor(private readonly kernel: () => KernelBtf) {}
 
   resolve(node: TypeNode): Type {
     if (Node.isParenthesizedTypeNode(node)) return this.resolve(node.getTypeNode());
@@ -136,6 +140,18 @@ export class TypeResolver {
     }
     const sym = resolveAlias(nameNode.getSymbol());
     const decl = sym?.getDeclarations()[0];
+    if (decl && Node.isInterfaceDeclaration(decl)) {
+      const brand = kernelBrand(decl);
+      if (brand !== undefined) {
+        const k = this.kernel();
+        const id = k.lookup(brand);
+        if (id === undefined) {
+          throw new CompileError(diag(Codes.UnsupportedType, `${brand} is not in this kernel's BTF.`, spanOf(node)));
+        }
+        const t = k.type(id);
+        return t.kind === "ptr" ? t.target : t;
+      }
+    }
     if (decl && (Node.isInterfaceDeclaration(decl) || Node.isClassDeclaration(decl))) return this.struct(decl);
     if (decl && Node.isTypeAliasDeclaration(decl)) return this.resolve(decl.getTypeNodeOrThrow());
     throw new CompileError(diag(Codes.UnsupportedType, `This type is not supported by tsbpf: '${node.getText()}'.`, spanOf(node)));
@@ -185,6 +201,18 @@ export class TypeResolver {
     }
     return t;
   }
+}
+
+/** The `"@btf": "struct task_struct"` brand of a declaration `tsbpf vmlinux` generated. */
+export function kernelBrand(decl: import("ts-morph").InterfaceDeclaration): string | undefined {
+  for (const p of decl.getProperties()) {
+    if (p.getSymbol()?.getName() !== "@btf") continue;
+    const tn = p.getTypeNode();
+    if (tn && Node.isLiteralTypeNode(tn) && Node.isStringLiteral(tn.getLiteral())) {
+      return (tn.getLiteral() as import("ts-morph").StringLiteral).getLiteralValue();
+    }
+  }
+  return undefined;
 }
 
 export { VOID, NULL };

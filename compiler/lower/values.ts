@@ -5,14 +5,14 @@
  * code that uses them.
  */
 import type { Base, VReg } from "../ir/ir.js";
-import type { ArrayType, BoolType, FuncType, IntType, MapType, StructType, Type } from "../types/model.js";
+import type { ArrayType, BoolType, FuncType, IntType, KStructType, MapType, StructType, Type } from "../types/model.js";
 import type { FunctionDeclaration } from "ts-morph";
 
 export type Val =
   | { k: "imm"; value: bigint; t: IntType | BoolType }
   /** `owned`: a fresh temporary nobody else writes (safe to bind without a copy). */
   | { k: "reg"; reg: VReg; t: Type; owned: boolean }
-  | { k: "ref"; base: Base; off: number; t: StructType | ArrayType }
+  | { k: "ref"; base: Base; off: number; t: StructType | ArrayType | KStructType }
   | { k: "map"; symbol: string; t: MapType }
   | { k: "func"; decl: FunctionDeclaration; t: FuncType }
   /** A kfunc declared with kfunc<Sig>("name"). */

@@ -57,7 +57,7 @@ export class BtfTypes {
       case "struct": return this.struct(t);
       case "array": return this.btf.array(this.type(t.elem), this.arraySizeType(), t.length);
       case "ptr": return this.btf.ptr(this.type(t.target));
-      case "ctx": case "opaque": case "map": case "null": case "pkt": return this.btf.ptr(0);
+      case "ctx": case "opaque": case "map": case "null": case "pkt": case "kstruct": return this.btf.ptr(0);
       case "func": return this.btf.ptr(this.funcProto(t.params.map((p) => ({ type: p })), t.ret));
     }
   }

@@ -25,6 +25,11 @@ export interface PtrType { kind: "ptr"; target: Type }
 export interface CtxType { kind: "ctx"; name: string }
 /** A packet pointer (from a context's data/data_end/data_meta), loaded with `size` bytes. */
 export interface PktType { kind: "pkt"; role: "data" | "end" | "meta"; size: 4 | 8 }
+/**
+ * A kernel struct or union (a `@btf`-branded interface from `tsbpf vmlinux`), by
+ * reference: its layout comes from the kernel's BTF, never from the declaration.
+ */
+export interface KStructType { kind: "kstruct"; name: string; btfId: number }
 /** `unknown` in a signature: `void *`. */
 export interface OpaqueType { kind: "opaque" }
 
@@ -38,7 +43,7 @@ export interface FuncType { kind: "func"; params: Type[]; ret: Type }
 export interface NullType { kind: "null" }
 
 export type Type =
-  | IntType | BoolType | VoidType | StructType | ArrayType | PtrType | CtxType | OpaqueType | PktType
+  | IntType | BoolType | VoidType | StructType | ArrayType | PtrType | CtxType | OpaqueType | PktType | KStructType
   | MapType | FuncType | NullType;
 
 const int = (name: IntName, bits: 8 | 16 | 32 | 64, signed: boolean): IntType => ({ kind: "int", name, bits, signed });
@@ -63,7 +68,7 @@ export function isScalar(t: Type): t is IntType | BoolType {
 
 /** Kinds whose run-time value is an address. */
 export function isPointerLike(t: Type): boolean {
-  return t.kind === "ptr" || t.kind === "ctx" || t.kind === "opaque" || t.kind === "struct" || t.kind === "array" || t.kind === "pkt";
+  return t.kind === "ptr" || t.kind === "ctx" || t.kind === "opaque" || t.kind === "struct" || t.kind === "array" || t.kind === "pkt" || t.kind === "kstruct";
 }
 
 /** Compile-time kinds: values bound at compile time, never materialised except as ld_imm64. */
@@ -85,6 +90,7 @@ export function sizeOf(t: Type): number {
     case "struct": return t.size;
     case "array": return sizeOf(t.elem) * t.length;
     case "pkt": return t.size;
+    case "kstruct": return 8;
     case "ptr": case "ctx": case "opaque": case "map": case "func": case "null": return 8;
     case "void": return 0;
   }
@@ -135,6 +141,7 @@ export function typeToString(t: Type): string {
     case "ctx": return t.name;
     case "opaque": return "unknown";
     case "pkt": return "packet pointer";
+    case "kstruct": return `struct ${t.name}`;
     case "map": return t.mapKind ? `map<${t.key ? typeToString(t.key) : "?"}, ${t.value ? typeToString(t.value) : "?"}>` : "AnyMap";
     case "func": return `(${t.params.map(typeToString).join(", ")}) => ${typeToString(t.ret)}`;
     case "null": return "null";

@@ -167,6 +167,8 @@ interface Lib {
   bpf_program__set_type: Fn;
   bpf_program__set_expected_attach_type: Fn;
   bpf_program__fd: Fn;
+  bpf_program__attach: Fn;
+  bpf_link__destroy: Fn;
   bpf_map__name: Fn;
   bpf_map__fd: Fn;
   bpf_map__type: Fn;
@@ -247,6 +249,8 @@ function loadLib(): Lib {
       bpf_program__set_type: bpf.func("int bpf_program__set_type(bpf_program *prog, int type)"),
       bpf_program__set_expected_attach_type: bpf.func("int bpf_program__set_expected_attach_type(bpf_program *prog, int type)"),
       bpf_program__fd: bpf.func("int bpf_program__fd(bpf_program *prog)"),
+      bpf_program__attach: bpf.func("void *bpf_program__attach(bpf_program *prog)"),
+      bpf_link__destroy: bpf.func("int bpf_link__destroy(void *link)"),
       bpf_map__name: bpf.func("const char *bpf_map__name(bpf_map *map)"),
       bpf_map__fd: bpf.func("int bpf_map__fd(bpf_map *map)"),
       bpf_map__type: bpf.func("int bpf_map__type(bpf_map *map)"),
@@ -586,6 +590,20 @@ export class BpfObject {
     const l = loadLib();
     const h = this.map(map);
     check(l.bpf_map_update_elem(h.fd, Buffer.from(key), Buffer.from(value), flags), `bpf_map_update_elem(${map})`);
+  }
+
+  /** Attaches a program where its section says (tracing, tp_btf, …); returns a function that detaches it. */
+  attach(name: string): () => void {
+    const l = loadLib();
+    const prog = l.bpf_object__find_program_by_name(this.obj, name);
+    if (!prog) throw new Error(`no program ${name}`);
+    const link = l.bpf_program__attach(prog);
+    if (!link) throw new Error(`bpf_program__attach(${name}) failed`);
+    let live = true;
+    return () => {
+      if (live) l.bpf_link__destroy(link);
+      live = false;
+    };
   }
 
   /** Pops a value from a queue or stack map (key-less lookup-and-delete); null when empty. */

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { compile } from "../../compiler/index.js";
 import { readElf } from "../../compiler/elf/reader.js";
 import { parseBtf } from "../../compiler/btf/parse.js";
+import { BTF_KIND_DATASEC, BTF_KIND_FUNC } from "../../compiler/btf/kinds.js";
 import { compileC } from "./clang.js";
 import { describeKernel } from "./helpers.js";
 import { BPF_PROG_TYPE, BpfObject, waitFor } from "./libbpf.js";
@@ -78,8 +79,9 @@ function facts(objPath: string) {
   const symbols = elf.symbols.filter((s) => s.type !== 3 && s.type !== 4).map((s) => `${s.name}@${s.section ?? "UND"}:${s.type}/${s.bind}`).sort();
   const relocs = elf.relocations.filter((r) => code.includes(r.section)).map((r) => `${r.section}→${r.symbol}:${r.type}`).sort();
   const btf = parseBtf(elf.sections.find((s) => s.name === ".BTF")!.data);
-  const funcs = btf.types.filter((t) => t.kind === "func").map((t) => `${(t as { name: string }).name}:${(t as { linkage: number }).linkage}`).sort();
-  const datasecs = btf.types.filter((t) => t.kind === "datasec").map((t) => (t as { name: string }).name).sort();
+  const funcs = btf.types.filter((t) => t.kind === BTF_KIND_FUNC).map((t) => `${(t as { name: string }).name}:${(t as { linkage: number }).linkage}`).sort();
+  const datasecs = btf.types.filter((t) => t.kind === BTF_KIND_DATASEC).map((t) => (t as { name: string }).name).sort();
+  expect(funcs.length).toBeGreaterThan(0);
   return { code, symbols, relocs, funcs, datasecs };
 }
 

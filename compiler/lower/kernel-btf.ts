@@ -1,0 +1,79 @@
+/**
+ * The kernel's own types, for `@btf`-branded declarations (from `tsbpf vmlinux`):
+ * layouts come from the kernel's BTF (by default the running kernel's
+ * /sys/kernel/btf/vmlinux), read once, when a program first uses a kernel type.
+ */
+import { parseBtf } from "../btf/parse.js";
+import { BTF_KIND_ARRAY, BTF_KIND_ENUM, BTF_KIND_ENUM64, BTF_KIND_INT, BTF_KIND_PTR, BTF_KIND_STRUCT, BTF_KIND_UNION } from "../btf/kinds.js";
+import type { BtfType } from "../btf/types.js";
+import { BrandIndex, DEFAULT_BTF, flattenMembers, parseBrand, readBtfFile, resolveType, type FlatMember } from "../vmlinux/index.js";
+import { BOOL, INTS, OPAQUE, type IntName, type Type } from "../types/model.js";
+
+export interface KernelMember { name: string; offset: number; bitfieldSize: number; type: Type }
+
+export class KernelBtf {
+  private members = new Map<number, FlatMember[]>();
+  private constructor(readonly types: readonly BtfType[], private readonly index: BrandIndex) {}
+
+  static load(file = DEFAULT_BTF): KernelBtf {
+    const btf = parseBtf(readBtfFile(file));
+    return new KernelBtf(btf.types, new BrandIndex(btf.types));
+  }
+
+  /** The BTF id of a brand such as "struct task_struct"; undefined when this kernel has no such type. */
+  lookup(brand: string): number | undefined {
+    const b = parseBrand(brand);
+    return b ? this.index.resolve(b) : undefined;
+  }
+
+  name(id: number): string {
+    return (this.types[id] as { name?: string }).name ?? "";
+  }
+
+  member(structId: number, name: string): KernelMember | undefined {
+    let list = this.members.get(structId);
+    if (!list) this.members.set(structId, (list = flattenMembers(this.types, structId)));
+    const m = list.find((x) => x.name === name);
+    if (!m) return undefined;
+    return { name, offset: m.bitOffset / 8, bitfieldSize: m.bitfieldSize, type: this.type(m.type) };
+  }
+
+  /** A kernel type as tsbpf sees a value of it: integers, kernel struct references, pointers. */
+  type(id: number): Type {
+    const rid = resolveType(this.types, id);
+    const t = this.types[rid]!;
+    switch (t.kind) {
+      case BTF_KIND_INT: {
+        const it = t as { size: number; encoding: number };
+        if (it.encoding & 4) return BOOL;
+        const signed = (it.encoding & 1) !== 0;
+        const bits = Math.min(it.size * 8, 64);
+        return INTS[`${signed ? "i" : "u"}${bits}` as IntName] ?? OPAQUE;
+      }
+      case BTF_KIND_ENUM:
+      case BTF_KIND_ENUM64: {
+        const et = t as { size: number; signed?: boolean };
+        return INTS[`${et.signed ? "i" : "u"}${et.size * 8}` as IntName] ?? OPAQUE;
+      }
+      case BTF_KIND_STRUCT:
+      case BTF_KIND_UNION:
+        return { kind: "kstruct", name: this.name(rid), btfId: rid };
+      case BTF_KIND_ARRAY: {
+        const at = t as { type: number; nelems: number };
+        const elem = this.type(at.type);
+        return { kind: "array", elem, length: at.nelems };
+      }
+      case BTF_KIND_PTR: {
+        const target = resolveType(this.types, (t as { type: number }).type);
+        const tt = this.types[target]!;
+        if (tt.kind === BTF_KIND_STRUCT || tt.kind === BTF_KIND_UNION) {
+          return { kind: "ptr", target: { kind: "kstruct", name: this.name(target), btfId: target } };
+        }
+        const inner = target === 0 ? OPAQUE : this.type(target);
+        return inner.kind === "int" || inner.kind === "bool" ? { kind: "ptr", target: inner } : OPAQUE;
+      }
+      default:
+        return OPAQUE;
+    }
+  }
+}
