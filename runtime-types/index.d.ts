@@ -4,6 +4,8 @@
  * Nothing in it runs in Node.
  */
 
+export * from "./helpers.js";
+
 // ---------------------------------------------------------------------------
 // Integer types. Aliases of `number` for tsc; the compiler types them exactly
 // (C semantics: usual arithmetic conversions, wrapping unsigned arithmetic).

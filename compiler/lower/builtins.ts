@@ -9,6 +9,7 @@ import { imm, reg, type Operand, type CallTarget, type VReg } from "../ir/ir.js"
 import { INTS, OPAQUE, U16, U32, U64, I64, alignOf, sizeOf, typeToString, type IntName, type MapType, type Type } from "../types/model.js";
 import { CONTEXTS, hasPacket } from "./contexts.js";
 import { lowerCallbackHelper, timer } from "./callbacks.js";
+import { isHelper, lowerHelperCall } from "./helpers.js";
 import type { FunctionLowerer } from "./function.js";
 import { HELPERS, KFUNCS } from "./kernel.js";
 import type { Val } from "./values.js";
@@ -52,6 +53,7 @@ export function lowerBuiltinCall(fl: Lowerer, name: string, e: CallExpression): 
   }
   const special = lowerCallbackHelper(fl, name, args, e);
   if (special) return special;
+  if (isHelper(name)) return lowerHelperCall(fl, name, args, e);
   return fl.fail(Codes.UnsupportedConstruct, `'${name}' cannot be called inside a BPF function.`, e);
 }
 
