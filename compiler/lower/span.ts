@@ -11,10 +11,11 @@ export function spanOf(node: Node): Span {
 /** The source location of a node, for line_info; `file` is relative to the project root. */
 export function locOf(node: Node, relFile: string): Loc {
   const sf = node.getSourceFile();
-  const { line, column } = sf.getLineAndColumnAtPos(node.getStart());
+  // TypeScript's own line map is computed once per file (ts-morph's helper rescans from the start).
+  const { line, character } = sf.compilerNode.getLineAndCharacterOfPosition(node.getStart());
   let lines = linesOf.get(sf);
   if (!lines) linesOf.set(sf, (lines = sf.getFullText().split("\n")));
-  return { file: relFile, line, col: column, text: (lines[line - 1] ?? "").replace(/\r$/, "") };
+  return { file: relFile, line: line + 1, col: character + 1, text: (lines[line] ?? "").replace(/\r$/, "") };
 }
 
 const linesOf = new WeakMap<SourceFile, string[]>();

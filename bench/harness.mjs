@@ -1,0 +1,36 @@
+// The kernel harness for the benchmark: test/kernel/libbpf.ts (TypeScript,
+// not part of dist/) transpiled on the fly with the `typescript` package into
+// node_modules/.cache/tsbpf-bench/, so that its `import koffi` resolves to the
+// project's own node_modules. Re-transpiled whenever the source changes.
+
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import ts from "typescript";
+
+export const ROOT = fileURLToPath(new URL("../", import.meta.url));
+const CACHE = path.join(ROOT, "node_modules", ".cache", "tsbpf-bench");
+
+/** Transpiles `rel` (a .ts file under the project root, no relative imports) and imports it. */
+async function importTs(rel) {
+  const src = fs.readFileSync(path.join(ROOT, rel), "utf8");
+  const hash = createHash("sha256").update(ts.version).update(src).digest("hex").slice(0, 16);
+  const out = path.join(CACHE, `${path.basename(rel, ".ts")}.${hash}.mjs`);
+  if (!fs.existsSync(out)) {
+    const { outputText, diagnostics } = ts.transpileModule(src, {
+      fileName: rel,
+      reportDiagnostics: true,
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+    });
+    if (diagnostics?.length) throw new Error(`transpiling ${rel}: ${ts.flattenDiagnosticMessageText(diagnostics[0].messageText, "\n")}`);
+    fs.mkdirSync(CACHE, { recursive: true });
+    const tmp = `${out}.${process.pid}`;
+    fs.writeFileSync(tmp, outputText);
+    fs.renameSync(tmp, out);
+  }
+  return import(pathToFileURL(out).href);
+}
+
+/** { BpfObject, kernelAvailable, defaultEthPacket, BPF_PROG_TYPE, … } from test/kernel/libbpf.ts */
+export const libbpf = await importTs("test/kernel/libbpf.ts");
