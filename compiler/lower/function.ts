@@ -340,6 +340,7 @@ export class FunctionLowerer {
       return;
     }
     if (Node.isForStatement(s)) {
+      if (this.unrollFor(s)) return;
       this.withScope(() => {
         const init = s.getInitializer();
         if (init) {
@@ -393,6 +394,88 @@ export class FunctionLowerer {
       this.fail(Codes.UnsupportedConstruct, "Declare functions and types at module level.", s);
     }
     return this.fail(Codes.UnsupportedSyntax, `This statement is not supported by tsbpf (${s.getKindName()}).`, s);
+  }
+
+  /**
+   * Full unrolling of a small counted loop — `for (let i = A; i < B; i++)` with
+   * constant bounds, a constant step and a body that does not assign `i` — as
+   * clang does at -O2: each iteration is lowered with `i` a constant, so the
+   * verifier walks straight-line code and the optimiser folds the indices.
+   */
+  private unrollFor(s: import("ts-morph").ForStatement): boolean {
+    const init = s.getInitializer(), cond = s.getCondition(), inc = s.getIncrementor();
+    if (!init || !cond || !inc || !Node.isVariableDeclarationList(init) || init.getDeclarations().length !== 1) return false;
+    const decl = init.getDeclarations()[0]!;
+    const declInit = decl.getInitializer();
+    if (!declInit || !Node.isIdentifier(decl.getNameNode())) return false;
+    const c = unparen(cond);
+    if (!Node.isBinaryExpression(c) || !Node.isIdentifier(c.getLeft()) || c.getLeft().getText() !== decl.getName()) return false;
+    const step = counterStep(inc, decl.getName());
+    if (step === undefined) return false;
+    const body = s.getStatement();
+    // The body must not assign the counter, and must stay small once copied.
+    for (const id of body.getDescendantsOfKind(SyntaxKind.Identifier)) {
+      if (id.getText() !== decl.getName()) continue;
+      const p = id.getParent();
+      if ((Node.isBinaryExpression(p) && p.getLeft() === id && isAssignmentOperator(p.getOperatorToken().getKind())) ||
+          ((Node.isPrefixUnaryExpression(p) || Node.isPostfixUnaryExpression(p)) &&
+            (p.getOperatorToken() === SyntaxKind.PlusPlusToken || p.getOperatorToken() === SyntaxKind.MinusMinusToken))) return false;
+    }
+    if (body.getDescendants().some((n) => Node.isFunctionLikeDeclaration(n))) return false;
+    // Its size counts the statements of the functions it calls, which inlining copies too.
+    const statements = (n: Node) => n.getDescendants().filter((d) => Node.isStatement(d) && !Node.isBlock(d)).length;
+    let size = 1 + statements(body);
+    for (const call of body.getDescendantsOfKind(SyntaxKind.CallExpression)) {
+      const callee = resolveAlias(call.getExpression().getSymbol())?.getDeclarations()[0];
+      if (callee && Node.isFunctionDeclaration(callee) && callee.getBody()) size += statements(callee.getBody()!);
+    }
+    // Constant bounds (evaluated without emitting code: both must be literals or constants).
+    const mark = this.b.fn.vregCount;
+    const startV = this.tryConstant(declInit);
+    const endV = this.tryConstant(c.getRight());
+    if (startV === undefined || endV === undefined || this.b.fn.vregCount !== mark) return false;
+    const declared = decl.getTypeNode() ? this.mod.types.resolve(decl.getTypeNode()!) : startV.t;
+    if (declared.kind !== "int") return false;
+    const op = COMPARISONS[c.getOperatorToken().getKind()];
+    if (!op) return false;
+    const values: bigint[] = [];
+    const holds = (v: bigint) => {
+      const ct = usualArithmetic(declared, endV.t.kind === "int" ? endV.t : I32);
+      const a = wrap(v, ct), b = wrap(endV.value, ct);
+      return op === "lt" ? a < b : op === "le" ? a <= b : op === "gt" ? a > b : op === "ge" ? a >= b : op === "ne" ? a !== b : a === b;
+    };
+    for (let v = wrap(startV.value, declared); holds(v); v = wrap(v + step, declared)) {
+      values.push(v);
+      if (values.length > MAX_UNROLL || values.length * size > UNROLL_BUDGET) return false;
+    }
+    const exit = this.b.newBlock();
+    for (const v of values) {
+      const next = this.b.newBlock();
+      this.withScope(() => {
+        this.bind(decl, { k: "val", val: { k: "imm", value: v, t: declared } });
+        this.loop({ brk: exit, cont: next }, () => this.statement(body));
+      });
+      this.b.jump(next);
+      this.b.setBlock(next);
+    }
+    this.b.jump(exit);
+    this.b.setBlock(exit);
+    return true;
+  }
+
+  /** An expression's value when it is a compile-time constant (emitting nothing), else undefined. */
+  private tryConstant(e: Expression): (Val & { k: "imm" }) | undefined {
+    const inner = unparen(e);
+    if (!(Node.isNumericLiteral(inner) || Node.isBigIntLiteral(inner) || Node.isPrefixUnaryExpression(inner) || Node.isIdentifier(inner) ||
+      (Node.isPropertyAccessExpression(inner) && inner.getName() === "length"))) return undefined;
+    if (Node.isIdentifier(inner)) {
+      const decl = resolveAlias(inner.getSymbol())?.getDeclarations()[0];
+      const b = decl && this.lookupBinding(decl);
+      if (!(b?.k === "val" && b.val.k === "imm") && !(decl && this.mod.globalRef(decl)?.k === "val")) return undefined;
+    }
+    if (Node.isPropertyAccessExpression(inner) && !Node.isIdentifier(inner.getExpression())) return undefined;
+    const v = this.expr(e);
+    return v.k === "imm" ? v : undefined;
   }
 
   private loop(l: Loop, f: () => void): void {
@@ -760,10 +843,13 @@ export class FunctionLowerer {
       const esize = sizeOf(elem);
       const idx = this.rvalue(e.getArgumentExpressionOrThrow());
       if (idx.k === "imm") {
-        if (idx.value < 0n || idx.value >= BigInt(obj.t.length)) {
-          this.fail(Codes.UnsupportedConstruct, `Index ${idx.value} is out of bounds for a FixedArray of ${obj.t.length}.`, e.getArgumentExpressionOrThrow());
+        const inBounds = idx.value >= 0n && idx.value < BigInt(obj.t.length);
+        if (inBounds) return { k: "mem", base: obj.base, off: obj.off + Number(idx.value) * esize, t: elem };
+        // A literal out of bounds is a mistake; a folded constant (an unrolled counter) keeps run-time semantics.
+        const arg = unparen(e.getArgumentExpressionOrThrow());
+        if (Node.isNumericLiteral(arg) || (Node.isPrefixUnaryExpression(arg) && Node.isNumericLiteral(arg.getOperand()))) {
+          this.fail(Codes.UnsupportedConstruct, `Index ${idx.value} is out of bounds for a FixedArray of ${obj.t.length}.`, arg);
         }
-        return { k: "mem", base: obj.base, off: obj.off + Number(idx.value) * esize, t: elem };
       }
       return this.element(obj as Val & { k: "ref" }, elem, idx, e.getArgumentExpressionOrThrow());
     }
@@ -1060,7 +1146,14 @@ export function shouldInline(decl: FunctionDeclaration): boolean {
   const loops = body.getDescendants().some((n) =>
     Node.isForStatement(n) || Node.isWhileStatement(n) || Node.isDoStatement(n));
   const statements = body.getDescendants().filter((n) => Node.isStatement(n) && !Node.isBlock(n)).length;
-  return !loops && statements <= 8;
+  if (!loops && statements <= 8) return true;
+  // A function called from one place only is inlined whatever its size, as clang does with static functions.
+  const name = decl.getName();
+  const calls = decl.getSourceFile().getDescendantsOfKind(SyntaxKind.CallExpression)
+    .filter((c) => Node.isIdentifier(c.getExpression()) && c.getExpression().getText() === name).length;
+  const asValue = decl.getSourceFile().getDescendantsOfKind(SyntaxKind.Identifier)
+    .filter((id) => id.getText() === name && !Node.isCallExpression(id.getParent()) && id.getParent() !== decl).length;
+  return calls === 1 && asValue === 0;
 }
 
 function retype(v: Val, t: Type): Val {
@@ -1078,6 +1171,25 @@ function isAssignmentOperator(k: SyntaxKind): boolean {
 }
 
 type Arith = "add" | "sub" | "mul" | "div" | "mod" | "or" | "and" | "xor" | "shl" | "shr";
+
+/** Loops with at most this many iterations, and this many statements once copied, are unrolled. */
+const MAX_UNROLL = 16;
+const UNROLL_BUDGET = 48;
+
+/** The constant step of a counted loop's incrementor (`i++`, `--i`, `i += 2`), if it is one. */
+function counterStep(inc: Expression, name: string): bigint | undefined {
+  const e = unparen(inc);
+  if ((Node.isPostfixUnaryExpression(e) || Node.isPrefixUnaryExpression(e)) && e.getOperand().getText() === name) {
+    if (e.getOperatorToken() === SyntaxKind.PlusPlusToken) return 1n;
+    if (e.getOperatorToken() === SyntaxKind.MinusMinusToken) return -1n;
+  }
+  if (Node.isBinaryExpression(e) && e.getLeft().getText() === name && Node.isNumericLiteral(e.getRight())) {
+    const k = BigInt(e.getRight().getText());
+    if (e.getOperatorToken().getKind() === SyntaxKind.PlusEqualsToken) return k;
+    if (e.getOperatorToken().getKind() === SyntaxKind.MinusEqualsToken) return -k;
+  }
+  return undefined;
+}
 type Cmp = "eq" | "ne" | "lt" | "le" | "gt" | "ge";
 
 const ARITH: Partial<Record<SyntaxKind, Arith>> = {
