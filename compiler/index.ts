@@ -2,7 +2,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Codes, CompileError, diag, type Diagnostic } from "./diagnostics.js";
-import { loadProgram } from "./frontend/project.js";
+import { loadProgram, ProgramCache, type LoadedProgram } from "./frontend/project.js";
 import { ModuleContext } from "./lower/module.js";
 import type { ModuleIR } from "./ir/module.js";
 import { selectFunction, type MachineFunction } from "./backend/select.js";
@@ -29,9 +29,9 @@ export function findProjectRoot(entry: string): string {
 }
 
 /** Front end and lowering: TypeScript → ModuleIR. */
-export function lowerEntry(entry: string, options: CompileOptions = {}): LowerResult {
+export function lowerEntry(entry: string, options: CompileOptions = {}, load: (entry: string) => LoadedProgram = loadProgram): LowerResult {
   if (!fs.existsSync(entry)) return { diagnostics: [diag(Codes.UnknownName, `File not found: ${entry}`)] };
-  const loaded = loadProgram(entry);
+  const loaded = load(entry);
   if (loaded.diagnostics.length) return { diagnostics: loaded.diagnostics };
   const root = options.projectRoot ?? findProjectRoot(entry);
   const rel = path.relative(root, path.resolve(entry)).split(path.sep).join("/");
@@ -56,8 +56,36 @@ export interface CompileResult {
 
 /** The whole pipeline: TypeScript → checked AST → IR → BPF → BTF/ELF bytes. */
 export function compile(entry: string, options: CompileOptions = {}): CompileResult {
+  return compileWith(loadProgram, entry, options);
+}
+
+/**
+ * A compiler that keeps each entry's TypeScript project between builds
+ * (`tsbpf build --watch`): `compile` gives the same result as the one-shot
+ * `compile(entry)`, re-reading only what changed on disk.
+ */
+export interface CompilerSession {
+  compile(entry: string, options?: CompileOptions): CompileResult;
+  /** The user's source files the entry's last build read (the files to watch). */
+  files(entry: string): string[];
+}
+
+export function createCompilerSession(): CompilerSession {
+  const cache = new ProgramCache();
+  return {
+    compile(entry: string, options: CompileOptions = {}): CompileResult {
+      const result = compileWith((e) => cache.load(e), entry, options);
+      // An internal error may leave the project in any state: start afresh next time.
+      if (result.diagnostics.some((d) => d.code === Codes.Internal)) cache.drop(entry);
+      return result;
+    },
+    files: (entry: string) => cache.files(entry),
+  };
+}
+
+function compileWith(load: (entry: string) => LoadedProgram, entry: string, options: CompileOptions): CompileResult {
   try {
-    const lowered = lowerEntry(entry, options);
+    const lowered = lowerEntry(entry, options, load);
     if (!lowered.module) return { diagnostics: lowered.diagnostics };
     const mod = lowered.module;
     const code = new Map<string, MachineFunction>();

@@ -30,7 +30,7 @@ export interface LoadedProgram {
   diagnostics: Diagnostic[];
 }
 
-export function loadProgram(entryPath: string): LoadedProgram {
+function createProject(): Project {
   const project = new Project({
     skipAddingFilesFromTsConfig: true,
     skipFileDependencyResolution: false,
@@ -47,9 +47,11 @@ export function loadProgram(entryPath: string): LoadedProgram {
     },
   });
   project.addSourceFileAtPath(RUNTIME_LIB);
-  const entry = project.addSourceFileAtPath(path.resolve(entryPath));
-  project.resolveSourceFileDependencies();
-  const diagnostics: Diagnostic[] = project.getPreEmitDiagnostics().map((d) => {
+  return project;
+}
+
+function programDiagnostics(project: Project): Diagnostic[] {
+  return project.getPreEmitDiagnostics().map((d) => {
     const sf = d.getSourceFile();
     const msg = d.getMessageText();
     return {
@@ -62,7 +64,64 @@ export function loadProgram(entryPath: string): LoadedProgram {
       length: d.getLength(),
     } satisfies Diagnostic;
   }).filter((d) => d.category === "error");
-  return { project, entry, diagnostics };
+}
+
+export function loadProgram(entryPath: string): LoadedProgram {
+  const project = createProject();
+  const entry = project.addSourceFileAtPath(path.resolve(entryPath));
+  project.resolveSourceFileDependencies();
+  return { project, entry, diagnostics: programDiagnostics(project) };
+}
+
+/**
+ * Keeps one ts-morph project per entry between builds (`tsbpf build --watch`):
+ * a rebuild re-reads only files whose text changed, and TypeScript reuses the
+ * parsed and bound runtime declarations and unchanged sources of the previous
+ * program. `loadProgram` is the one-shot equivalent.
+ */
+export class ProgramCache {
+  private readonly projects = new Map<string, Project>();
+
+  load(entryPath: string): LoadedProgram {
+    const key = path.resolve(entryPath);
+    let project = this.projects.get(key);
+    if (!project) {
+      const loaded = loadProgram(key);
+      this.projects.set(key, loaded.project);
+      return loaded;
+    }
+    for (const sf of project.getSourceFiles()) {
+      const file = sf.getFilePath() as string;
+      if (isRuntimeFile(file)) continue;
+      let text: string | undefined;
+      try {
+        text = fs.readFileSync(file, "utf8");
+      } catch {
+        text = undefined;
+      }
+      if (text === sf.getFullText()) continue;
+      // A changed file gets a new SourceFile rather than an in-place refresh, so nothing
+      // keyed by the old one (the lowering's per-file caches) outlives its text.
+      project.removeSourceFile(sf);
+      if (text !== undefined) project.createSourceFile(file, text, { overwrite: true });
+    }
+    let entry = project.getSourceFile(key);
+    if (!entry) entry = project.addSourceFileAtPath(key);
+    project.resolveSourceFileDependencies();
+    return { project, entry, diagnostics: programDiagnostics(project) };
+  }
+
+  /** The user's files (not tsbpf's runtime types) in the entry's program, as of the last load. */
+  files(entryPath: string): string[] {
+    const project = this.projects.get(path.resolve(entryPath));
+    if (!project) return [path.resolve(entryPath)];
+    return project.getSourceFiles().map((sf) => sf.getFilePath() as string).filter((f) => !isRuntimeFile(f));
+  }
+
+  /** Forget an entry's project (the next load starts afresh). */
+  drop(entryPath: string): void {
+    this.projects.delete(path.resolve(entryPath));
+  }
 }
 
 /** True when a declaration comes from the `tsbpf` runtime types (a builtin). */

@@ -13,9 +13,10 @@ export function locOf(node: Node, relFile: string): Loc {
   const sf = node.getSourceFile();
   // TypeScript's own line map is computed once per file (ts-morph's helper rescans from the start).
   const { line, character } = sf.compilerNode.getLineAndCharacterOfPosition(node.getStart());
-  let lines = linesOf.get(sf);
-  if (!lines) linesOf.set(sf, (lines = sf.getFullText().split("\n")));
+  // Keyed by the compiler node: a refreshed ts-morph SourceFile keeps its wrapper but gets a new node.
+  let lines = linesOf.get(sf.compilerNode);
+  if (!lines) linesOf.set(sf.compilerNode, (lines = sf.getFullText().split("\n")));
   return { file: relFile, line: line + 1, col: character + 1, text: (lines[line] ?? "").replace(/\r$/, "") };
 }
 
-const linesOf = new WeakMap<SourceFile, string[]>();
+const linesOf = new WeakMap<SourceFile["compilerNode"], string[]>();
