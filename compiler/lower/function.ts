@@ -948,6 +948,13 @@ export class FunctionLowerer {
   /** C arithmetic on two integer operands. */
   arith(op: Arith, l: Val, r: Val, node: Node): Val {
     const lt = this.typeOfVal(l), rt = this.typeOfVal(r);
+    if (lt.kind === "pkt" && rt.kind === "pkt" && op === "sub") {
+      // Pointer difference (`data_end - data`): a long, as C's ptrdiff_t.
+      const dst = this.b.vreg();
+      this.b.emit({ op: "mov", dst, src: reg(this.inReg(l, node)), w: 64 });
+      this.b.emit({ op: "alu", alu: "sub", dst, a: dst, b: reg(this.inReg(r, node)), w: 64 });
+      return { k: "reg", reg: dst, t: I64, owned: true };
+    }
     if (lt.kind === "pkt" && (op === "add" || op === "sub") && isScalar(rt)) {
       // Packet pointer arithmetic, as C's `data + off`.
       const dst = this.b.vreg();

@@ -7,6 +7,7 @@
 char LICENSE[] SEC("license") = "GPL";
 struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(max_entries, 256); __type(key, __u32); __type(value, __u64); } counts SEC(".maps");
 __u32 last_len = 0, last_proto = 0;
+long pkt_len = 0;
 SEC("xdp") int count_xdp(struct xdp_md *ctx) {
   void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
   struct ethhdr *eth = data;
@@ -23,5 +24,6 @@ SEC("xdp") int count_xdp(struct xdp_md *ctx) {
 SEC("tc") int len_tc(struct __sk_buff *ctx) {
   if ((void *)(long)ctx->data + 14 > (void *)(long)ctx->data_end) return TC_ACT_OK;
   last_len = ctx->len + ctx->cb[1];
+  pkt_len = (long)ctx->data_end - (long)ctx->data;
   return TC_ACT_OK;
 }

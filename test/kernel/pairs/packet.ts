@@ -5,6 +5,7 @@ interface IpHdr { ver_ihl: u8; tos: u8; tot_len: u16; id: u16; frag_off: u16; tt
 export const counts = new ArrayMap<u32, u64>({ maxEntries: 256 });
 export let last_len: u32 = 0;
 export let last_proto: u32 = 0;
+export let pkt_len: i64 = 0;
 export const count_xdp = xdp((ctx) => {
   const eth = ctx.header<EthHdr>(0);
   if (eth === null) return XDP_PASS;
@@ -19,5 +20,6 @@ export const count_xdp = xdp((ctx) => {
 export const len_tc = tc((ctx) => {
   if (ctx.data + 14 > ctx.data_end) return TC_ACT_OK;
   last_len = ctx.len + ctx.cb[1];
+  pkt_len = ctx.data_end - ctx.data;
   return TC_ACT_OK;
 });
