@@ -6,7 +6,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { Project, ts, type SourceFile } from "ts-morph";
+import { Project, ts } from "./ts-morph.js";
+import type { SourceFile } from "ts-morph";
 import type { Diagnostic } from "../diagnostics.js";
 
 function findRuntimeTypes(): string {

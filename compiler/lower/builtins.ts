@@ -3,7 +3,8 @@
  * work-queue kfuncs, in both their free-function (C) and method forms — the
  * method forms are sugar that lowers through the same functions.
  */
-import { Node, type CallExpression, type Expression } from "ts-morph";
+import { Node } from "../frontend/ts-morph.js";
+import type { CallExpression, Expression } from "ts-morph";
 import { Codes } from "../diagnostics.js";
 import { imm, reg, type Operand, type CallTarget, type VReg } from "../ir/ir.js";
 import { INTS, OPAQUE, U16, U32, U64, I64, alignOf, sizeOf, typeToString, type IntName, type MapType, type Type } from "../types/model.js";

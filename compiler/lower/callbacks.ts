@@ -4,7 +4,8 @@
  * module-level function; it becomes a subprogram in .text, passed by an ld_imm64
  * that libbpf turns into a BPF_PSEUDO_FUNC load.
  */
-import { Node, type CallExpression, type Expression } from "ts-morph";
+import { Node } from "../frontend/ts-morph.js";
+import type { CallExpression, Expression } from "ts-morph";
 import { Codes } from "../diagnostics.js";
 import { imm, reg, type Operand, type VReg } from "../ir/ir.js";
 import { I64, U32, U64, typeToString, type Type } from "../types/model.js";

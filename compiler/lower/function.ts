@@ -3,10 +3,8 @@
  * functions that take maps or callbacks inlined at their call sites: the verifier
  * needs a constant map pointer and a constant callback, as clang's inlining gives.
  */
-import {
-  Node, SyntaxKind,
-  type ArrowFunction, type Expression, type FunctionDeclaration, type Statement,
-} from "ts-morph";
+import { Node, SyntaxKind } from "../frontend/ts-morph.js";
+import type { ArrowFunction, Expression, FunctionDeclaration, Statement } from "ts-morph";
 import { Codes, CompileError, diag } from "../diagnostics.js";
 import { FunctionBuilder } from "../ir/builder.js";
 import { imm, reg, type AluOp, type Base, type Block, type CmpOp, type IrFunction, type Operand, type Size, type VReg } from "../ir/ir.js";
@@ -201,13 +199,16 @@ export class FunctionLowerer {
     return { k: "ref", base: { kind: "slot", slot }, off: 0, t };
   }
 
-  /** A new stack slot, zeroed with the widest stores its alignment allows. */
+  /**
+   * A new stack slot, 8-aligned and zeroed in whole 8-byte words, its padding
+   * included: the verifier tracks each word as one known-zero value, so a read
+   * at a run-time index is still known to be 0. Narrower stores into a word
+   * would turn the bytes they do not cover into unknown data.
+   */
   private zeroedSlot(size: number, align: number): number {
     const slot = this.b.slot(size, Math.max(align, 8));
-    for (let off = 0; off < size;) {
-      const step: Size = size - off >= 8 ? 8 : size - off >= 4 ? 4 : size - off >= 2 ? 2 : 1;
-      this.b.emit({ op: "store", base: { kind: "slot", slot }, off, src: imm(0), size: step });
-      off += step;
+    for (let off = 0; off < size; off += 8) {
+      this.b.emit({ op: "store", base: { kind: "slot", slot }, off, src: imm(0), size: 8 });
     }
     return slot;
   }
@@ -235,7 +236,9 @@ export class FunctionLowerer {
           this.fail(Codes.Narrowing,
             `Narrowing ${typeToString(from)} to ${to.name} needs an explicit conversion: ${to.name}(…).`, node);
         }
-        return { k: "reg", reg: this.extend(v.reg, fromBits, fromSigned, to), t: to, owned: true };
+        const reg = this.extend(v.reg, fromBits, fromSigned, to);
+        // a no-op conversion hands back the same register: it is only owned if the input was
+        return { k: "reg", reg, t: to, owned: reg !== v.reg || v.owned };
       }
       if (explicit && v.k === "reg" && to.bits === 64) return { k: "reg", reg: v.reg, t: to, owned: false };
     }

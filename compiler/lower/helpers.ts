@@ -6,7 +6,8 @@
  * fresh stack slot, like `&x` in C), string literals from .rodata, callbacks as
  * BPF_PSEUDO_FUNC loads.
  */
-import { Node, type CallExpression, type Expression } from "ts-morph";
+import { Node } from "../frontend/ts-morph.js";
+import type { CallExpression, Expression } from "ts-morph";
 import { Codes } from "../diagnostics.js";
 import { imm, reg, type Operand } from "../ir/ir.js";
 import type { CType, HelperInfo, HelperParam, HelperProto } from "../kernel/ctype.js";

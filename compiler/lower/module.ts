@@ -3,10 +3,8 @@
  * globals, programs, functions) and lowers every program, then every subprogram
  * the programs reach (callbacks and called functions), into a ModuleIR.
  */
-import {
-  Node, SyntaxKind,
-  type ArrowFunction, type Expression, type FunctionDeclaration, type SourceFile, type VariableDeclaration,
-} from "ts-morph";
+import { Node, SyntaxKind } from "../frontend/ts-morph.js";
+import type { ArrowFunction, Expression, FunctionDeclaration, SourceFile, VariableDeclaration } from "ts-morph";
 import { Codes, CompileError, diag, type Diagnostic } from "../diagnostics.js";
 import { isRuntimeFile } from "../frontend/project.js";
 import type { DataSection, GlobalDef, MapDef, ModuleIR, ProgramDef, SubprogramDef, KfuncDef } from "../ir/module.js";

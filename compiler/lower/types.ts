@@ -3,7 +3,8 @@
  * `number` for tsc, so they are recovered from the annotation's own name, resolved
  * through imports to the runtime-types declaration.
  */
-import { Node, SyntaxKind, type Symbol as TsSymbol, type TypeNode } from "ts-morph";
+import { Node, SyntaxKind } from "../frontend/ts-morph.js";
+import type { Symbol as TsSymbol, TypeNode } from "ts-morph";
 import { Codes, CompileError, diag } from "../diagnostics.js";
 import { isRuntimeFile } from "../frontend/project.js";
 import {

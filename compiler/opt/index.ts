@@ -7,16 +7,25 @@ import { localprop } from "./localprop.js";
 import { sroa } from "./sroa.js";
 import { sinkconst } from "./sinkconst.js";
 import { speculate } from "./speculate.js";
+import { stackprop } from "./stackprop.js";
+import { rangefold } from "./rangefold.js";
+import { deadstore } from "./deadstore.js";
+import { sccp } from "./sccp.js";
 import { bswapcmp } from "./bswapcmp.js";
 import { thread } from "./thread.js";
 
 export const PASSES: [string, (fn: IrFunction) => IrFunction][] = [
   ["cfg", cfg],
   ["sroa", sroa],
+  ["stackprop", stackprop],
   ["constprop", constprop],
+  ["rangefold", rangefold],
+  ["sccp", sccp],
   ["localprop", localprop],
   ["cfg", cfg],
   ["constprop", constprop],
+  ["rangefold", rangefold],
+  ["deadstore", deadstore],
   ["dce", dce],
   ["sinkconst", sinkconst],
   ["bswapcmp", bswapcmp],

@@ -4,10 +4,11 @@
  * runtime-types/index.d.ts), for `tsbpf vmlinux --check` and the tests.
  */
 import * as path from "node:path";
-import { ts } from "ts-morph";
+import { ts } from "../frontend/ts-morph.js";
+import type { ts as TS } from "ts-morph";
 import { RUNTIME_INDEX, RUNTIME_TYPES_DIR } from "../frontend/project.js";
 
-export const CHECK_OPTIONS: ts.CompilerOptions = {
+export const CHECK_OPTIONS: TS.CompilerOptions = {
   strict: true,
   noLib: true,
   noEmit: true,
@@ -21,10 +22,10 @@ export const CHECK_OPTIONS: ts.CompilerOptions = {
 };
 
 /** tsc-style messages for every error in `files` (and what they import); empty when they check. */
-export function typecheckFiles(files: readonly string[], extra: ts.CompilerOptions = {}): string[] {
+export function typecheckFiles(files: readonly string[], extra: TS.CompilerOptions = {}): string[] {
   const options = { ...CHECK_OPTIONS, ...extra };
   const program = ts.createProgram([path.join(RUNTIME_TYPES_DIR, "lib.d.ts"), ...files], options);
-  const host: ts.FormatDiagnosticsHost = {
+  const host: TS.FormatDiagnosticsHost = {
     getCanonicalFileName: (f) => f,
     getCurrentDirectory: () => process.cwd(),
     getNewLine: () => "\n",

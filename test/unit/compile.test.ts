@@ -81,3 +81,14 @@ describe("compiling the seed program", () => {
     expect(r.module!.file).toBe("prog.ts");
   });
 });
+
+describe("the tsbpf module's declarations", () => {
+  it("type-check on their own, strict and without a JavaScript lib", async () => {
+    const { typecheckFiles } = await import("../../compiler/vmlinux/check.js");
+    const { RUNTIME_TYPES_DIR } = await import("../../compiler/frontend/project.js");
+    const fs = await import("node:fs");
+    const files = fs.readdirSync(RUNTIME_TYPES_DIR).filter((f) => f.endsWith(".d.ts")).map((f) => `${RUNTIME_TYPES_DIR}/${f}`);
+    expect(files.length).toBeGreaterThan(2);
+    expect(typecheckFiles(files)).toEqual([]);
+  });
+});

@@ -180,3 +180,225 @@ describe("speculate + cfg", () => {
     expect(printFunction(fn)).toBe(text);
   });
 });
+
+describe("stackprop", () => {
+  it("forwards constants stored in a slot to loads in later blocks, byte by byte", async () => {
+    const { stackprop } = await import("../../compiler/opt/stackprop.js");
+    // a zeroed 3-byte array (a u16 and a u8 store), read at byte 1 inside a loop
+    expect(run(stackprop, ir(`
+    func f(%0) entry b0 slots [3@1]
+    b0:
+      store.16 [slot0 + 0], 0
+      store.8 [slot0 + 2], 0
+      jmp b1
+    b1:
+      %1 = load.s8 [slot0 + 1]
+      %2 = load.u16 [slot0 + 1]
+      br ne32 %0, 0 ? b1 : b2
+    b2:
+      ret32 %1
+    `))).toContain("%1 = mov64 0\n  %2 = mov64 0\n");
+  });
+  it("sign-extends a signed load of a stored constant", async () => {
+    const { stackprop } = await import("../../compiler/opt/stackprop.js");
+    expect(run(stackprop, ir(`
+    func f() entry b0 slots [2@2]
+    b0:
+      store.16 [slot0 + 0], 65535
+      %1 = load.s8 [slot0 + 1]
+      %2 = load.u8 [slot0 + 0]
+      ret64 %1
+    `))).toContain("%1 = mov64 -1\n  %2 = mov64 255\n");
+  });
+  it("meets paths: only a value every predecessor stored is known", async () => {
+    const { stackprop } = await import("../../compiler/opt/stackprop.js");
+    const out = run(stackprop, ir(`
+    func f(%0) entry b0 slots [8@8]
+    b0:
+      br ne32 %0, 0 ? b1 : b2
+    b1:
+      store.32 [slot0 + 0], 7
+      store.32 [slot0 + 4], 1
+      jmp b3
+    b2:
+      store.32 [slot0 + 0], 7
+      store.32 [slot0 + 4], 2
+      jmp b3
+    b3:
+      %1 = load.u32 [slot0 + 0]
+      %2 = load.u32 [slot0 + 4]
+      ret32 %2
+    `));
+    expect(out).toContain("%1 = mov64 7");
+    expect(out).toContain("%2 = load.u32 [slot0 + 4]");
+  });
+  it("forgets a slot written through its address, and escaped slots at calls", async () => {
+    const { stackprop } = await import("../../compiler/opt/stackprop.js");
+    const out = run(stackprop, ir(`
+    func f(%0) entry b0 slots [4@4, 4@4, 4@4]
+    b0:
+      store.32 [slot0 + 0], 1
+      store.32 [slot1 + 0], 2
+      store.32 [slot2 + 0], 3
+      %1 = &slot0 + 0
+      %2 = add64 %1, %0
+      store.8 [%2 + 0], 9
+      %3 = &slot1 + 0
+      call helper bpf_map_lookup_elem(%3)
+      %4 = load.u32 [slot0 + 0]
+      %5 = load.u32 [slot1 + 0]
+      %6 = load.u32 [slot2 + 0]
+      ret32 %6
+    `));
+    expect(out).toContain("%4 = load.u32 [slot0 + 0]");
+    expect(out).toContain("%5 = load.u32 [slot1 + 0]");
+    expect(out).toContain("%6 = mov64 3");
+  });
+});
+
+describe("rangefold", () => {
+  it("folds a comparison no value in the operand's range can satisfy", async () => {
+    const { rangefold } = await import("../../compiler/opt/rangefold.js");
+    // an i8, sign-extended, plus a constant far outside its range, is never 0
+    const out = run(rangefold, ir(`
+    func f(%0) entry b0
+    b0:
+      %1 = sext32 %0 from 8
+      %2 = sext64 %1 from 32
+      %3 = add64 %2, -3046001353
+      br ne64 %3, 0 ? b1 : b2
+    b1:
+      ret32 1
+    b2:
+      ret32 2
+    `));
+    expect(out).toContain("jmp b1");
+  });
+  it("bounds loop-carried values over all their definitions", async () => {
+    const { rangefold } = await import("../../compiler/opt/rangefold.js");
+    const loop = (limit: number) => run(rangefold, ir(`
+    func f(%0) entry b0
+    b0:
+      %1 = mov32 0
+      jmp b1
+    b1:
+      %2 = add32 %1, 1
+      %1 = and32 %2, 15
+      br lt32 %1, ${limit} ? b1 : b2
+    b2:
+      ret32 %1
+    `));
+    expect(loop(16)).toContain("jmp b1"); // %1 & 15 < 16 always: an infinite loop, faithfully
+    expect(loop(15)).toContain("br lt32 %1, 15");
+  });
+  it("leaves comparisons that depend on the value alone", async () => {
+    const { rangefold } = await import("../../compiler/opt/rangefold.js");
+    const out = run(rangefold, ir(`
+    func f(%0) entry b0
+    b0:
+      %1 = load.u8 [%0 + 0]
+      br gt64 %1, 254 ? b1 : b2
+    b1:
+      ret32 1
+    b2:
+      ret32 2
+    `));
+    expect(out).toContain("br gt64 %1, 254");
+  });
+});
+
+describe("deadstore", () => {
+  it("removes stores into a slot nothing reads afterwards, keeps the ones read", async () => {
+    const { deadstore } = await import("../../compiler/opt/deadstore.js");
+    const out = run(deadstore, ir(`
+    func f(%0) entry b0 slots [8@8]
+    b0:
+      store.64 [slot0 + 0], 0
+      %1 = load.u8 [slot0 + 1]
+      %2 = &slot0 + 0
+      %3 = add64 %2, %0
+      store.8 [%3 + 0], 16
+      ret32 %1
+    `));
+    expect(out).toContain("store.64 [slot0 + 0], 0");
+    expect(out).not.toContain("store.8");
+  });
+  it("keeps stores into a slot whose address reaches a call", async () => {
+    const { deadstore } = await import("../../compiler/opt/deadstore.js");
+    const out = run(deadstore, ir(`
+    func f(%0) entry b0 slots [4@4]
+    b0:
+      store.32 [slot0 + 0], 7
+      %1 = &slot0 + 0
+      call helper bpf_map_lookup_elem(%0, %1)
+      ret32 0
+    `));
+    expect(out).toContain("store.32 [slot0 + 0], 7");
+  });
+});
+
+describe("deadstore: merged addresses", () => {
+  it("keeps stores into a slot whose address is merged with another's (a bounds-checked index's scratch element)", async () => {
+    const { deadstore } = await import("../../compiler/opt/deadstore.js");
+    const out = run(deadstore, ir(`
+    func f(%0) entry b0 slots [8@8, 8@8]
+    b0:
+      store.64 [slot0 + 0], 5
+      br lt64 %0, 8 ? b1 : b2
+    b1:
+      %1 = &slot0 + 0
+      %2 = mov64 %1
+      jmp b3
+    b2:
+      store.64 [slot1 + 0], 0
+      %2 = &slot1 + 0
+      jmp b3
+    b3:
+      %3 = load.u64 [%2 + 0]
+      ret64 %3
+    `));
+    expect(out).toContain("store.64 [slot0 + 0], 5");
+    expect(out).toContain("store.64 [slot1 + 0], 0");
+  });
+});
+
+describe("sccp", () => {
+  it("sees that a do-while whose condition fails at once never takes its back edge", async () => {
+    const { sccp } = await import("../../compiler/opt/sccp.js");
+    const out = run(sccp, ir(`
+    func f(%0) entry b0
+    b0:
+      %1 = mov32 0
+      jmp b1
+    b1:
+      %2 = add32 %1, 1
+      %1 = mov32 %2
+      br ne32 %0, 0 ? b2 : b3
+    b2:
+      br lt32 %1, 1 ? b1 : b4
+    b3:
+      br lt32 %1, 1 ? b1 : b4
+    b4:
+      ret32 %1
+    `));
+    expect(out).toContain("b2:\n  jmp b4");
+    expect(out).toContain("b3:\n  jmp b4");
+    expect(out).toContain("ret32 1");
+  });
+  it("meets constants over the edges that can run, and keeps what differs", async () => {
+    const { sccp } = await import("../../compiler/opt/sccp.js");
+    const out = run(sccp, ir(`
+    func f(%0) entry b0
+    b0:
+      %1 = mov64 0
+      jmp b1
+    b1:
+      %1 = add64 %1, 1
+      br slt64 %1, %0 ? b1 : b2
+    b2:
+      ret64 %1
+    `));
+    expect(out).toContain("br slt64 %1, %0");
+    expect(out).toContain("ret64 %1");
+  });
+});
