@@ -65,7 +65,9 @@ function buildDefinition(types: BtfTypes, m: MapDef): { id: number; members: num
   }
   if (m.pinning !== undefined) members.push({ name: "pinning", type: uint(m.pinning) });
   if (m.numaNode !== undefined) members.push({ name: "numa_node", type: uint(m.numaNode) });
-  const id = btf.struct(undefined, members.length * MAP_DEF_MEMBER_SIZE,
+  // `values` is a flexible array: it takes no room, so the struct (and the slots after it) end before it.
+  const sized = m.inner ? members.length - 1 : members.length;
+  const id = btf.struct(undefined, sized * MAP_DEF_MEMBER_SIZE,
     members.map((x, i) => ({ name: x.name, type: x.type, bitOffset: i * MAP_DEF_MEMBER_SIZE * 8 })));
-  return { id, members: members.length };
+  return { id, members: sized };
 }
