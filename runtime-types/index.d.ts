@@ -5,6 +5,7 @@
  */
 
 export * from "./helpers.js";
+import type { BtfStruct } from "./helpers.js";
 
 // ---------------------------------------------------------------------------
 // Integer types. Aliases of `number` for tsc; the compiler types them exactly
@@ -230,11 +231,83 @@ export declare class BloomFilterMap<V> implements AnyMap, ValueStore<V> {
   peek(value: V): i64;
 }
 
+/** Options of local storage maps: BPF_F_NO_PREALLOC is implied (the kernel requires it); no maxEntries. */
+export interface LocalStorageOptions {
+  flags?: number;
+  pinning?: number;
+}
+
+interface LocalStorage<Owner, V> {
+  /**
+   * `bpf_<kind>_storage_get(&map, owner, NULL, flags)`: the owner's value, or null;
+   * with BPF_LOCAL_STORAGE_GET_F_CREATE a zeroed value is created when there is none.
+   */
+  get(owner: Owner, flags?: u64): ValueRef<V> | null;
+  /** `bpf_<kind>_storage_delete(&map, owner)` */
+  delete(owner: Owner): i64;
+}
+
+/** `BPF_MAP_TYPE_TASK_STORAGE`: a `V` per task (`struct task_struct *`); user space keys it by a pidfd. */
+export declare class TaskStorage<V> implements AnyMap, LocalStorage<BtfStruct<"task_struct">, V> {
+  readonly [mapKind]: "task_storage";
+  constructor(options?: LocalStorageOptions);
+  get(task: BtfStruct<"task_struct">, flags?: u64): ValueRef<V> | null;
+  delete(task: BtfStruct<"task_struct">): i64;
+}
+
+/** `BPF_MAP_TYPE_CGRP_STORAGE`: a `V` per cgroup (`struct cgroup *`); user space keys it by a cgroup fd. */
+export declare class CgrpStorage<V> implements AnyMap, LocalStorage<BtfStruct<"cgroup">, V> {
+  readonly [mapKind]: "cgrp_storage";
+  constructor(options?: LocalStorageOptions);
+  get(cgroup: BtfStruct<"cgroup">, flags?: u64): ValueRef<V> | null;
+  delete(cgroup: BtfStruct<"cgroup">): i64;
+}
+
+/** `BPF_MAP_TYPE_SK_STORAGE`: a `V` per socket (any `struct sock *`); user space keys it by a socket fd. */
+export declare class SkStorage<V> implements AnyMap, LocalStorage<object, V> {
+  readonly [mapKind]: "sk_storage";
+  constructor(options?: LocalStorageOptions);
+  get(sk: object, flags?: u64): ValueRef<V> | null;
+  delete(sk: object): i64;
+}
+
+/** `BPF_MAP_TYPE_INODE_STORAGE` (LSM programs): a `V` per inode (`struct inode *`). */
+export declare class InodeStorage<V> implements AnyMap, LocalStorage<object, V> {
+  readonly [mapKind]: "inode_storage";
+  constructor(options?: LocalStorageOptions);
+  get(inode: object, flags?: u64): ValueRef<V> | null;
+  delete(inode: object): i64;
+}
+
+/** Options of a map of maps: `values` are the slots libbpf fills at load (null leaves one empty). */
+export interface MapOfMapsOptions<M> extends MapOptions {
+  values?: (M | null)[];
+}
+
+/**
+ * `BPF_MAP_TYPE_ARRAY_OF_MAPS`: `new ArrayOfMaps<u32, typeof inner>({ maxEntries, values: [inner] })`;
+ * `typeof inner` names a module-level map, the prototype every slot's map must match.
+ */
+export declare class ArrayOfMaps<K, M extends AnyMap> implements AnyMap {
+  readonly [mapKind]: "array_of_maps";
+  constructor(options: MapOfMapsOptions<M>);
+  /** `bpf_map_lookup_elem(&outer, &key)`: the inner map, or null for an empty slot. */
+  lookup(key: K): M | null;
+}
+
+/** `BPF_MAP_TYPE_HASH_OF_MAPS`, as ArrayOfMaps with any key. */
+export declare class HashOfMaps<K, M extends AnyMap> implements AnyMap {
+  readonly [mapKind]: "hash_of_maps";
+  constructor(options: MapOfMapsOptions<M>);
+  lookup(key: K): M | null;
+}
+
 // Map flags (include/uapi/linux/bpf.h).
 export declare const BPF_F_NO_PREALLOC = 1;
 export declare const BPF_F_NO_COMMON_LRU = 2;
 export declare const BPF_F_NUMA_NODE = 4;
 export declare const BPF_F_RDONLY_PROG = 128;
+export declare const BPF_LOCAL_STORAGE_GET_F_CREATE = 1;
 export declare const BPF_F_WRONLY_PROG = 256;
 export declare const BPF_F_MMAPABLE = 1024;
 export declare const BPF_F_CURRENT_CPU = 0xffffffff;

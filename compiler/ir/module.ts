@@ -14,6 +14,9 @@ export interface MapDef {
   flags: number;
   pinning?: number;
   numaNode?: number;
+  /** Maps of maps: the inner-map prototype (`__array(values, …)`) and the slots libbpf fills at load. */
+  inner?: MapDef;
+  values?: (string | null)[];
 }
 
 export type DataSection = ".bss" | ".data" | ".rodata";

@@ -11,6 +11,7 @@ import { INTS, OPAQUE, U16, U32, U64, I64, alignOf, sizeOf, typeToString, type I
 import { CONTEXTS, hasPacket } from "./contexts.js";
 import { lowerCallbackHelper, timer } from "./callbacks.js";
 import { isHelper, lowerHelperCall } from "./helpers.js";
+import { isLocalStorage } from "./types.js";
 import type { FunctionLowerer } from "./function.js";
 import { HELPERS, KFUNCS } from "./kernel.js";
 import type { Val } from "./values.js";
@@ -61,13 +62,15 @@ export function lowerBuiltinCall(fl: Lowerer, name: string, e: CallExpression): 
 export function lowerMethodCall(fl: Lowerer, recv: Val, method: string, e: CallExpression): Val {
   const args = e.getArguments() as Expression[];
   const recvNode = (e.getExpression() as import("ts-morph").PropertyAccessExpression).getExpression();
-  if (recv.k === "map") {
-    const kind = recv.t.mapKind;
-    const keyed = recv.t.key !== undefined;
+  // A module-level map, or an inner map a map of maps' lookup returned (a register).
+  if (recv.k === "map" || (recv.k === "reg" && recv.t.kind === "map")) {
+    const mt = recv.t as MapType;
+    const kind = mt.mapKind;
+    const special = kind && MAP_METHODS[kind]?.[method];
+    if (special) return special(fl, recv as MapVal, args, e);
+    const keyed = mt.key !== undefined && !isLocalStorage(kind);
     const helper = keyed ? { lookup: "bpf_map_lookup_elem", update: "bpf_map_update_elem", delete: "bpf_map_delete_elem" }[method] : undefined;
     if (helper) return mapHelper(fl, recv, helper, args, e, recvNode);
-    const special = kind && MAP_METHODS[kind]?.[method];
-    if (special) return special(fl, recv as Val & { k: "map" }, args, e);
   }
   if (recv.k === "ref" && recv.t.kind === "struct" && recv.t.name === "bpf_wq") {
     const kfunc = { init: "bpf_wq_init", setCallback: "bpf_wq_set_callback", start: "bpf_wq_start" }[method];
@@ -99,7 +102,7 @@ function arity(fl: Lowerer, args: Expression[], min: number, max: number, e: Cal
 
 /** bpf_map_{lookup,update,delete}_elem: keys and values go by reference from fresh stack slots. */
 function mapHelper(fl: Lowerer, map: Val, helper: string, args: Expression[], e: CallExpression, mapNode: Node): Val {
-  if (map.k !== "map" || !map.t.key || !map.t.value) {
+  if ((map.k !== "map" && !(map.k === "reg" && map.t.kind === "map")) || !(map.t as MapType).key || !(map.t as MapType).value) {
     return fl.fail(Codes.BadArgument, "The first argument must be a map declared at module level.", mapNode);
   }
   const mt = map.t as Required<MapType>;
@@ -119,6 +122,8 @@ function mapHelper(fl: Lowerer, map: Val, helper: string, args: Expression[], e:
   const dst = fl.b.vreg();
   fl.b.emit({ op: "call", target: { kind: "helper", id: HELPERS[helper as keyof typeof HELPERS], name: helper }, args: ops, dst });
   if (ret === I64) return { k: "reg", reg: dst, t: I64, owned: true };
+  // A map of maps' value is the inner map itself (or NULL): the verifier's CONST_PTR_TO_MAP after the null check.
+  if (ret.kind === "map") return { k: "reg", reg: dst, t: ret, owned: true };
   if (ret.kind === "struct" || ret.kind === "array") return { k: "ref", base: { kind: "reg", reg: dst }, off: 0, t: ret };
   return { k: "reg", reg: dst, t: { kind: "ptr", target: ret }, owned: true };
 }
@@ -206,7 +211,8 @@ function packetHeader(fl: Lowerer, ctx: Val & { k: "reg" }, args: Expression[], 
   return { k: "ref", base: { kind: "reg", reg: r }, off: 0, t };
 }
 
-type MapMethod = (fl: Lowerer, map: Val & { k: "map" }, args: Expression[], e: CallExpression) => Val;
+type MapVal = Val & { k: "map" | "reg"; t: MapType };
+type MapMethod = (fl: Lowerer, map: MapVal, args: Expression[], e: CallExpression) => Val;
 
 /** Emits a helper call; returns its i64 result. */
 function helperCall(fl: Lowerer, id: number, name: string, args: Operand[], e: CallExpression): VReg {
@@ -237,7 +243,7 @@ function nullable(r: VReg, t: Type): Val {
 }
 
 /** pop()/peek() on a queue or stack: the value lands in a fresh stack slot; null when the map is empty. */
-function popInto(fl: Lowerer, map: Val & { k: "map" }, id: number, name: string, e: CallExpression): Val {
+function popInto(fl: Lowerer, map: MapVal, id: number, name: string, e: CallExpression): Val {
   const t = map.t.value!;
   const slot = fl.b.slot(sizeOf(t), Math.max(alignOf(t), 8));
   const addr = fl.b.vreg();
@@ -262,8 +268,32 @@ const push: MapMethod = (fl, map, args, e) => {
   return i64(helperCall(fl, 87, "bpf_map_push_elem", [fl.operand(map, e), reg(v), flagsArg(fl, args[1])], e));
 };
 
+/**
+ * Local storage: `get(owner, flags?)` is `bpf_<kind>_storage_get(&map, owner, NULL, flags)`, the
+ * owner's value or null; `delete(owner)` is `bpf_<kind>_storage_delete(&map, owner)`.
+ */
+function localStorage(get: [number, string], del: [number, string]): Record<string, MapMethod> {
+  return {
+    get: (fl, map, args, e) => {
+      arity(fl, args, 1, 2, e, "get");
+      const owner = fl.operand(fl.rvalue(args[0]!), args[0]!);
+      const r = helperCall(fl, get[0], get[1], [fl.operand(map, e), owner, imm(0), flagsArg(fl, args[1])], e);
+      return nullable(r, map.t.value!);
+    },
+    delete: (fl, map, args, e) => {
+      arity(fl, args, 1, 1, e, "delete");
+      const owner = fl.operand(fl.rvalue(args[0]!), args[0]!);
+      return i64(helperCall(fl, del[0], del[1], [fl.operand(map, e), owner], e));
+    },
+  };
+}
+
 /** Methods of the maps that are not plain key → value stores (helper ids from include/uapi/linux/bpf.h). */
 const MAP_METHODS: Partial<Record<string, Record<string, MapMethod>>> = {
+  sk_storage: localStorage([107, "bpf_sk_storage_get"], [108, "bpf_sk_storage_delete"]),
+  inode_storage: localStorage([145, "bpf_inode_storage_get"], [146, "bpf_inode_storage_delete"]),
+  task_storage: localStorage([156, "bpf_task_storage_get"], [157, "bpf_task_storage_delete"]),
+  cgrp_storage: localStorage([210, "bpf_cgrp_storage_get"], [211, "bpf_cgrp_storage_delete"]),
   queue: { push, pop: (fl, m, a, e) => (arity(fl, a, 0, 0, e, "pop"), popInto(fl, m, 88, "bpf_map_pop_elem", e)), peek: (fl, m, a, e) => (arity(fl, a, 0, 0, e, "peek"), popInto(fl, m, 89, "bpf_map_peek_elem", e)) },
   stack: { push, pop: (fl, m, a, e) => (arity(fl, a, 0, 0, e, "pop"), popInto(fl, m, 88, "bpf_map_pop_elem", e)), peek: (fl, m, a, e) => (arity(fl, a, 0, 0, e, "peek"), popInto(fl, m, 89, "bpf_map_peek_elem", e)) },
   bloom_filter: {

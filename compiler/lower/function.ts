@@ -151,6 +151,21 @@ export class FunctionLowerer {
     }
   }
 
+  /**
+   * `p as TaskStruct`: an untyped kernel pointer (a helper's `BtfStruct<"task_struct">`
+   * result) read as the kernel struct `tsbpf vmlinux` declares; no other assertions.
+   */
+  private kernelAssertion(e: import("ts-morph").AsExpression): Val {
+    const tn = e.getTypeNode();
+    const t = tn && !Node.isTypeReference(tn) ? undefined : tn && this.mod.types.resolve(tn);
+    if (t?.kind === "kstruct") {
+      const v = this.rvalue(e.getExpression());
+      if (v.k === "reg" && v.t.kind === "opaque") return { k: "ref", base: { kind: "reg", reg: v.reg }, off: 0, t };
+      if (v.k === "ref" && v.t.kind === "kstruct" && v.t.name === t.name) return v;
+    }
+    return this.fail(Codes.UnsupportedConstruct, "Type assertions do not convert values: use a conversion such as u32(x).", e);
+  }
+
   /** A value in a register (materialising immediates). */
   inReg(v: Val, node: Node): VReg {
     const o = this.operand(v, node);
@@ -749,7 +764,7 @@ export class FunctionLowerer {
       this.fail(Codes.UnsupportedConstruct, "Object and array literals are JavaScript values: use zeroed<T>() and assign the fields.", e);
     }
     if (Node.isNewExpression(e)) this.fail(Codes.UnsupportedConstruct, "'new' creates maps only, at module level.", e);
-    if (Node.isAsExpression(e)) this.fail(Codes.UnsupportedConstruct, "Type assertions do not convert values: use a conversion such as u32(x).", e);
+    if (Node.isAsExpression(e)) return this.kernelAssertion(e);
     return this.fail(Codes.UnsupportedSyntax, `This expression is not supported by tsbpf (${e.getKindName()}).`, e);
   }
 

@@ -103,6 +103,8 @@ function result(fl: Lowerer, ret: CType, dst: number, e: CallExpression): Val {
     const t = fl.mod.types.resolve(ta);
     if (t.kind === "struct" || t.kind === "array" || t.kind === "kstruct") return { k: "ref", base: { kind: "reg", reg: dst }, off: 0, t };
     if (t.kind === "int" || t.kind === "bool") return { k: "reg", reg: dst, t: { kind: "ptr", target: t }, owned: true };
+    // `<Ptr<u64>>`, as the helper documentation spells a pointer to an integer.
+    if (t.kind === "ptr" && (t.target.kind === "int" || t.target.kind === "bool")) return { k: "reg", reg: dst, t, owned: true };
   }
   return { k: "reg", reg: dst, t: OPAQUE, owned: true };
 }

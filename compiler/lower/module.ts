@@ -13,8 +13,13 @@ import { FunctionLowerer } from "./function.js";
 import { KernelBtf } from "./kernel-btf.js";
 import { wrap } from "./literals.js";
 import { spanOf } from "./span.js";
-import { MAP_CLASSES, TypeResolver, builtinName, mapTypeArity, resolveAlias } from "./types.js";
+import { MAP_CLASSES, TypeResolver, builtinName, isLocalStorage, mapTypeArity, resolveAlias } from "./types.js";
 import type { Val } from "./values.js";
+
+/** A map definition's compile-time type; a map of maps holds its inner prototype's type. */
+function mapTypeOf(m: MapDef): MapType {
+  return { kind: "map", mapKind: m.mapKind, key: m.key, value: m.inner ? mapTypeOf(m.inner) : m.value };
+}
 
 /** libbpf section names of the program factories (libbpf's SEC() rules). */
 const PROGRAM_SECTIONS: Record<string, (arg?: string) => string> = {
@@ -216,35 +221,80 @@ export class ModuleContext {
       const want = arity === 2 ? "<K, V>" : arity === 1 ? "<V>" : "no type arguments";
       throw new CompileError(diag(Codes.BadMapDeclaration, `new ${cls}(…) takes ${want}.`, spanOf(init)));
     }
-    const resolved = targs.map((t) => this.types.resolve(t));
+    const ofMaps = mapKind === "array_of_maps" || mapKind === "hash_of_maps";
+    const inner = ofMaps ? this.innerPrototype(targs[1]!) : undefined;
+    const resolved = (ofMaps ? targs.slice(0, 1) : targs).map((t) => this.types.resolve(t));
     for (const [i, t] of resolved.entries()) {
       if (!isScalar(t) && t.kind !== "struct" && t.kind !== "array") {
         throw new CompileError(diag(Codes.BadMapDeclaration, "Map keys and values are integers, structs or arrays.", spanOf(targs[i]!)));
       }
     }
-    const key = arity === 2 ? resolved[0] : undefined;
-    const value = arity === 2 ? resolved[1] : arity === 1 ? resolved[0] : undefined;
+    const storage = isLocalStorage(mapKind);
+    // Local storage is keyed by its owner object; BTF says `int` (the fd user space passes).
+    const key = arity === 2 ? resolved[0] : storage ? I32 : undefined;
+    const value = ofMaps ? undefined : arity === 2 ? resolved[1] : arity === 1 ? resolved[0] : undefined;
     const opts = init.getArguments()[0];
-    if (!opts || !Node.isObjectLiteralExpression(opts)) {
+    if (opts === undefined && storage) {
+      // `new TaskStorage<V>()`: nothing to set.
+    } else if (!opts || !Node.isObjectLiteralExpression(opts)) {
       throw new CompileError(diag(Codes.BadMapDeclaration, "Map options are an object literal: { maxEntries, flags?, pinning?, numaNode? }.", spanOf(init)));
     }
-    const def: MapDef = { name: d.getName(), mapKind, key, value, maxEntries: 0, flags: 0 };
-    for (const p of opts.getProperties()) {
+    const def: MapDef = { name: d.getName(), mapKind, key, value, maxEntries: 0, flags: 0, inner };
+    for (const p of opts?.getProperties() ?? []) {
       if (!Node.isPropertyAssignment(p)) throw new CompileError(diag(Codes.BadMapDeclaration, "Map options are plain `name: value` pairs.", spanOf(p)));
-      const v = Number(this.constant(p.getInitializerOrThrow()));
       const name = p.getName();
+      if (name === "values" && ofMaps) {
+        def.values = this.innerValues(p.getInitializerOrThrow(), inner!);
+        continue;
+      }
+      const v = Number(this.constant(p.getInitializerOrThrow()));
       if (name === "maxEntries") def.maxEntries = v;
       else if (name === "flags") def.flags = v;
       else if (name === "pinning") def.pinning = v;
       else if (name === "numaNode") def.numaNode = v;
       else throw new CompileError(diag(Codes.BadMapDeclaration, `Unknown map option '${name}'.`, spanOf(p)));
     }
-    if (def.maxEntries <= 0 && mapKind !== "perf_event_array") {
-      throw new CompileError(diag(Codes.BadMapDeclaration, "maxEntries must be a positive constant.", spanOf(opts)));
+    if (storage) {
+      if (def.maxEntries !== 0) throw new CompileError(diag(Codes.BadMapDeclaration, "Local storage maps have no maxEntries: one value per owner object.", spanOf(opts!)));
+    } else if (def.maxEntries <= 0 && mapKind !== "perf_event_array") {
+      throw new CompileError(diag(Codes.BadMapDeclaration, "maxEntries must be a positive constant.", spanOf(opts ?? init)));
     }
-    // The kernel requires BPF_F_NO_PREALLOC for LPM tries; C code always sets it.
-    if (mapKind === "lpm_trie") def.flags |= 1;
+    if (def.values && def.values.length > def.maxEntries) {
+      throw new CompileError(diag(Codes.BadMapDeclaration, `values has ${def.values.length} slots; maxEntries is ${def.maxEntries}.`, spanOf(opts!)));
+    }
+    // The kernel requires BPF_F_NO_PREALLOC for LPM tries and local storage; C code always sets it.
+    if (mapKind === "lpm_trie" || storage) def.flags |= 1;
+    // The kernel reads numa_node only under BPF_F_NUMA_NODE; libbpf passes both through as given.
+    if (def.numaNode !== undefined) def.flags |= 4;
     this.maps.set(d, def);
+  }
+
+  /** The map a map of maps' `typeof inner` names: its definition is the inner-map prototype. */
+  private innerPrototype(t: import("ts-morph").TypeNode): MapDef {
+    const decl = Node.isTypeQuery(t) ? resolveAlias(t.getExprName().getSymbol())?.getDeclarations()[0] : undefined;
+    const m = decl && this.maps.get(decl);
+    if (!m) throw new CompileError(diag(Codes.BadMapDeclaration, "The value type of a map of maps is 'typeof inner', for a map declared above.", spanOf(t)));
+    if (m.mapKind === "array_of_maps" || m.mapKind === "hash_of_maps") {
+      throw new CompileError(diag(Codes.BadMapDeclaration, "Maps of maps nest one level only.", spanOf(t)));
+    }
+    return m;
+  }
+
+  /** `values: [a, null, b]`: slots libbpf fills with the inner maps at load (`.values = { [0] = &a, [2] = &b }`). */
+  private innerValues(e: Expression, inner: MapDef): (string | null)[] {
+    if (!Node.isArrayLiteralExpression(e)) {
+      throw new CompileError(diag(Codes.BadMapDeclaration, "values is an array literal of maps (or null for an empty slot).", spanOf(e)));
+    }
+    return e.getElements().map((x) => {
+      if (x.getKind() === SyntaxKind.NullKeyword) return null;
+      const decl = Node.isIdentifier(x) ? resolveAlias(x.getSymbol())?.getDeclarations()[0] : undefined;
+      const m = decl && this.maps.get(decl);
+      if (!m) throw new CompileError(diag(Codes.BadMapDeclaration, "Each slot is a map declared above, or null.", spanOf(x)));
+      if (m.mapKind !== inner.mapKind) {
+        throw new CompileError(diag(Codes.BadMapDeclaration, `'${m.name}' is not a map of the inner prototype's kind (${inner.mapKind}).`, spanOf(x)));
+      }
+      return m.name;
+    });
   }
 
   private kfuncDecls = new Map<Node, { name: string; t: FuncType; weak: boolean }>();
@@ -329,7 +379,7 @@ export class ModuleContext {
     const kf = this.kfuncDecls.get(decl);
     if (kf) return { k: "val", val: { k: "kfunc", name: kf.name, t: kf.t, weak: kf.weak } };
     const m = this.maps.get(decl);
-    if (m) return { k: "val", val: { k: "map", symbol: m.name, t: { kind: "map", mapKind: m.mapKind, key: m.key, value: m.value } } };
+    if (m) return { k: "val", val: { k: "map", symbol: m.name, t: mapTypeOf(m) } };
     if (Node.isFunctionDeclaration(decl) && this.functions.has(decl)) {
       return { k: "val", val: { k: "func", decl, t: this.functionType(decl) } };
     }

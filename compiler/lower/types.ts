@@ -43,12 +43,22 @@ export const MAP_CLASSES: Record<string, MapKind> = {
   QueueMap: "queue",
   StackMap: "stack",
   BloomFilterMap: "bloom_filter",
+  ArrayOfMaps: "array_of_maps",
+  HashOfMaps: "hash_of_maps",
+  SkStorage: "sk_storage",
+  InodeStorage: "inode_storage",
+  TaskStorage: "task_storage",
+  CgrpStorage: "cgrp_storage",
 };
+
+/** Local storage maps: keyed by a kernel object (`int` key in BTF), values created on demand. */
+export const isLocalStorage = (kind: MapKind | undefined): boolean =>
+  kind === "sk_storage" || kind === "inode_storage" || kind === "task_storage" || kind === "cgrp_storage";
 
 /** How many type arguments `new Kind<…>` takes: keyed maps <K, V>, value-only maps <V>, the rest none. */
 export function mapTypeArity(kind: MapKind): 0 | 1 | 2 {
   if (kind === "ringbuf" || kind === "perf_event_array" || kind === "prog_array") return 0;
-  if (kind === "queue" || kind === "stack" || kind === "bloom_filter") return 1;
+  if (kind === "queue" || kind === "stack" || kind === "bloom_filter" || isLocalStorage(kind)) return 1;
   return 2;
 }
 
@@ -83,6 +93,7 @@ export class TypeResolver {
       };
     }
     if (Node.isTypeReference(node)) return this.resolveReference(node);
+    if (Node.isTypeQuery(node)) return this.resolveMapQuery(node);
     throw new CompileError(diag(Codes.UnsupportedType, `This type is not supported by tsbpf: '${node.getText()}'.`, spanOf(node)));
   }
 
@@ -106,6 +117,29 @@ export class TypeResolver {
       "Unions are supported only as 'T | null' and as unions of maps.", spanOf(node)));
   }
 
+  /** `typeof inner`: the type of a module-level map (an inner-map prototype of a map of maps). */
+  private resolveMapQuery(node: import("ts-morph").TypeQueryNode): Type {
+    const decl = resolveAlias(node.getExprName().getSymbol())?.getDeclarations()[0];
+    const init = decl && Node.isVariableDeclaration(decl) ? decl.getInitializer() : undefined;
+    const cls = init && Node.isNewExpression(init) ? builtinName(init.getExpression()) : undefined;
+    const kind = cls ? MAP_CLASSES[cls] : undefined;
+    if (!kind || !init || !Node.isNewExpression(init)) {
+      throw new CompileError(diag(Codes.UnsupportedType, "'typeof' names a map declared at module level here.", spanOf(node)));
+    }
+    return this.mapType(kind, init.getTypeArguments(), node);
+  }
+
+  private mapType(kind: MapKind, args: TypeNode[], node: Node): MapType {
+    const arity = mapTypeArity(kind);
+    if (args.length !== arity) throw new CompileError(diag(Codes.UnsupportedType, `This map type takes ${arity} type arguments.`, spanOf(node)));
+    const key = arity === 2 ? this.resolve(args[0]!) : isLocalStorage(kind) ? I32 : undefined;
+    const value = arity === 2 ? this.resolve(args[1]!) : arity === 1 ? this.resolve(args[0]!) : undefined;
+    if ((kind === "array_of_maps" || kind === "hash_of_maps") && value?.kind !== "map") {
+      throw new CompileError(diag(Codes.UnsupportedType, "A map of maps holds maps: its value type is 'typeof inner' for a module-level map.", spanOf(args[1] ?? node)));
+    }
+    return { kind: "map", mapKind: kind, key, value };
+  }
+
   private resolveReference(node: import("ts-morph").TypeReferenceNode): Type {
     const nameNode = node.getTypeName();
     const args = node.getTypeArguments();
@@ -123,15 +157,7 @@ export class TypeResolver {
         return { kind: "array", elem: this.resolve(args[0]!), length: len };
       }
       if (builtin in KERNEL_STRUCTS) return KERNEL_STRUCTS[builtin]!;
-      if (builtin in MAP_CLASSES) {
-        const kind = MAP_CLASSES[builtin]!;
-        const arity = mapTypeArity(kind);
-        return {
-          kind: "map", mapKind: kind,
-          key: arity === 2 ? this.resolve(args[0]!) : undefined,
-          value: arity === 2 ? this.resolve(args[1]!) : arity === 1 ? this.resolve(args[0]!) : undefined,
-        };
-      }
+      if (builtin in MAP_CLASSES) return this.mapType(MAP_CLASSES[builtin]!, args, node);
       if (builtin === "AnyMap") return { kind: "map" };
       if (builtin === "WqCallback") {
         return { kind: "func", params: [{ kind: "map" }, { kind: "ptr", target: this.resolve(args[0]!) }, this.resolve(args[1]!)], ret: I32 };

@@ -10,7 +10,7 @@ import { encodeBtfExt } from "../btf/ext.js";
 import { BTF_FUNC_EXTERN, BTF_FUNC_GLOBAL, BTF_FUNC_STATIC, BTF_VAR_GLOBAL_ALLOCATED, BTF_VAR_STATIC } from "../btf/kinds.js";
 import { encodeInsns, type BpfInsn } from "../bpf/insn.js";
 import {
-  R_BPF_64_32, R_BPF_64_64, SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE, SHT_NOBITS, SHT_PROGBITS,
+  R_BPF_64_32, R_BPF_64_64, R_BPF_64_ABS64, SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE, SHT_NOBITS, SHT_PROGBITS,
   STB_GLOBAL, STB_LOCAL, STB_WEAK, STT_FUNC, STT_NOTYPE, STT_OBJECT,
 } from "../elf/constants.js";
 import { writeElf, type ElfRelocInput, type ElfSectionInput, type ElfSymbolInput } from "../elf/writer.js";
@@ -106,7 +106,12 @@ export function emitObject(mod: ModuleIR, code: Map<string, MachineFunction>): U
   let mapOff = 0;
   for (const m of mod.maps) {
     const def = mapDefinitionType(types, m);
-    const size = def.members * MAP_DEF_MEMBER_SIZE;
+    // A map of maps' initial slots follow its definition: one pointer each, relocated to the inner map.
+    const slots = m.values ?? [];
+    const size = (def.members + slots.length) * MAP_DEF_MEMBER_SIZE;
+    slots.forEach((inner, i) => {
+      if (inner !== null) relocations.push({ section: ".maps", offset: mapOff + (def.members + i) * MAP_DEF_MEMBER_SIZE, symbol: inner, type: R_BPF_64_ABS64 });
+    });
     mapVars.push({ type: btf.variable(m.name, def.id, BTF_VAR_GLOBAL_ALLOCATED), offset: mapOff, size });
     symbols.push({ name: m.name, section: ".maps", value: mapOff, size, type: STT_OBJECT, bind: STB_GLOBAL });
     mapOff += size;

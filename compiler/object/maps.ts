@@ -22,12 +22,31 @@ export const BPF_MAP_TYPE: Record<MapKind, number> = {
   stack: 23,
   ringbuf: 27,
   bloom_filter: 30,
+  array_of_maps: 12,
+  hash_of_maps: 13,
+  sk_storage: 24,
+  inode_storage: 28,
+  task_storage: 29,
+  cgrp_storage: 32,
 };
 
 /** Every member is a pointer. */
 export const MAP_DEF_MEMBER_SIZE = 8;
 
+/** Definitions already built, so a map of maps' `values` points at its prototype's own struct (as clang shares `struct inner`). */
+const built = new WeakMap<BtfTypes, Map<MapDef, { id: number; members: number }>>();
+
 export function mapDefinitionType(types: BtfTypes, m: MapDef): { id: number; members: number } {
+  let cache = built.get(types);
+  if (!cache) built.set(types, (cache = new Map()));
+  const known = cache.get(m);
+  if (known) return known;
+  const def = buildDefinition(types, m);
+  cache.set(m, def);
+  return def;
+}
+
+function buildDefinition(types: BtfTypes, m: MapDef): { id: number; members: number } {
   const btf = types.btf;
   const uint = (n: number) => btf.ptr(btf.array(types.type(I32), types.arraySizeType(), n));
   const members: { name: string; type: number }[] = [{ name: "type", type: uint(BPF_MAP_TYPE[m.mapKind]) }];
@@ -35,13 +54,20 @@ export function mapDefinitionType(types: BtfTypes, m: MapDef): { id: number; mem
   if (m.maxEntries > 0) members.push({ name: "max_entries", type: uint(m.maxEntries) });
   if (m.key) members.push({ name: "key", type: btf.ptr(types.type(m.key)) });
   if (m.value) members.push({ name: "value", type: btf.ptr(types.type(m.value)) });
+  if (m.inner) {
+    // `__array(values, struct inner)`: a flexible array of pointers to the prototype's definition.
+    const proto = mapDefinitionType(types, m.inner).id;
+    members.push({ name: "values", type: btf.array(btf.ptr(proto), types.arraySizeType(), 0) });
+  }
   if (m.mapKind === "perf_event_array" || m.mapKind === "prog_array") {
     // Their values are fds: sizes, not types (as libbpf's examples declare them).
     members.push({ name: "key_size", type: uint(4) }, { name: "value_size", type: uint(4) });
   }
   if (m.pinning !== undefined) members.push({ name: "pinning", type: uint(m.pinning) });
   if (m.numaNode !== undefined) members.push({ name: "numa_node", type: uint(m.numaNode) });
-  const id = btf.struct(undefined, members.length * MAP_DEF_MEMBER_SIZE,
+  // `values` is a flexible array: it takes no room, so the struct (and the slots after it) end before it.
+  const sized = m.inner ? members.length - 1 : members.length;
+  const id = btf.struct(undefined, sized * MAP_DEF_MEMBER_SIZE,
     members.map((x, i) => ({ name: x.name, type: x.type, bitOffset: i * MAP_DEF_MEMBER_SIZE * 8 })));
-  return { id, members: members.length };
+  return { id, members: sized };
 }

@@ -35,7 +35,8 @@ export interface OpaqueType { kind: "opaque" }
 
 export type MapKind =
   | "array" | "hash" | "lru_hash" | "percpu_array" | "percpu_hash" | "lru_percpu_hash" | "lpm_trie"
-  | "ringbuf" | "perf_event_array" | "prog_array" | "queue" | "stack" | "bloom_filter";
+  | "ringbuf" | "perf_event_array" | "prog_array" | "queue" | "stack" | "bloom_filter"
+  | "array_of_maps" | "hash_of_maps" | "sk_storage" | "inode_storage" | "task_storage" | "cgrp_storage";
 /** A map: compile-time only; specialised away. `key`/`value` undefined for AnyMap. */
 export interface MapType { kind: "map"; mapKind?: MapKind; key?: Type; value?: Type }
 /** A function used as a value (a callback): compile-time only. */

@@ -151,6 +151,9 @@ type Fn = (...args: any[]) => any;
 interface Lib {
   libbpf_set_print: Fn;
   bpf_object__open_file: Fn;
+  bpf_object__open_file_opts: Fn;
+  bpf_map__map_flags: Fn;
+  bpf_map__max_entries: Fn;
   bpf_object__load: Fn;
   bpf_object__close: Fn;
   bpf_object__next_program: Fn;
@@ -233,6 +236,12 @@ function loadLib(): Lib {
     const l: Lib = {
       libbpf_set_print: bpf.func("void *libbpf_set_print(tsbpf_libbpf_print_fn *fn)"),
       bpf_object__open_file: bpf.func("bpf_object *bpf_object__open_file(const char *path, void *opts)"),
+      // bpf_object_open_opts up to pin_root_path (libbpf accepts a shorter, older struct by its sz).
+      bpf_object__open_file_opts: bpf.func("bpf_object__open_file", "bpf_object *", ["const char *", koffi.pointer(koffi.struct("tsbpf_open_opts", {
+        sz: "size_t", object_name: "const char *", relaxed_maps: "bool", pin_root_path: "const char *",
+      }))]),
+      bpf_map__map_flags: bpf.func("uint32_t bpf_map__map_flags(bpf_map *map)"),
+      bpf_map__max_entries: bpf.func("uint32_t bpf_map__max_entries(bpf_map *map)"),
       bpf_object__load: bpf.func("int bpf_object__load(bpf_object *obj)"),
       bpf_object__close: bpf.func("void bpf_object__close(bpf_object *obj)"),
       bpf_object__next_program: bpf.func("bpf_program *bpf_object__next_program(bpf_object *obj, bpf_program *prev)"),
@@ -386,6 +395,18 @@ export interface ProgTypeOverride {
 export interface OpenOptions {
   /** Program type / expected attach type to set (by program name) before load. */
   progTypes?: Record<string, ProgTypeOverride>;
+  /** bpf_object_open_opts.pin_root_path: where maps with `pinning = LIBBPF_PIN_BY_NAME` are pinned and reused. */
+  pinRootPath?: string;
+}
+
+/** A map as libbpf sees it after opening (before load). */
+export interface OpenedMap {
+  name: string;
+  type: number;
+  keySize: number;
+  valueSize: number;
+  maxEntries: number;
+  mapFlags: number;
 }
 
 export interface ProgramHandle {
@@ -474,7 +495,8 @@ export class BpfObject {
     const l = loadLib();
     let obj: Ptr = null;
     const res = withCapture(() => {
-      obj = l.bpf_object__open_file(path, null);
+      obj = opts.pinRootPath === undefined ? l.bpf_object__open_file(path, null)
+        : l.bpf_object__open_file_opts(path, { sz: 32, object_name: null, relaxed_maps: false, pin_root_path: opts.pinRootPath });
       if (!obj) throw new Error(`bpf_object__open_file(${path}) failed: ${errnoString(koffi.errno())}`);
       const overrides = { ...(opts.progTypes ?? {}) };
       for (const name of Object.keys(overrides)) {
@@ -507,6 +529,41 @@ export class BpfObject {
       throw e;
     }
     return new BpfObject(path, obj, res.log);
+  }
+
+  /** Open an object without loading it (for programs this kernel refuses): its maps as libbpf parsed them. */
+  static openOnly(path: string): OpenedMap[] {
+    const l = loadLib();
+    const res = withCapture(() => {
+      const obj = l.bpf_object__open_file(path, null);
+      if (!obj) throw new Error(`bpf_object__open_file(${path}) failed: ${errnoString(koffi.errno())}`);
+      try {
+        const maps: OpenedMap[] = [];
+        for (let m = l.bpf_object__next_map(obj, null); m; m = l.bpf_object__next_map(obj, m)) {
+          maps.push({
+            name: l.bpf_map__name(m) as string, type: l.bpf_map__type(m) as number, keySize: l.bpf_map__key_size(m) as number,
+            valueSize: l.bpf_map__value_size(m) as number, maxEntries: l.bpf_map__max_entries(m) as number, mapFlags: l.bpf_map__map_flags(m) as number,
+          });
+        }
+        return maps;
+      } finally {
+        l.bpf_object__close(obj);
+      }
+    });
+    if (res.error !== undefined) throw res.error;
+    return res.value!;
+  }
+
+  /** struct bpf_map_info of a loaded map: what the kernel made of its definition. */
+  mapInfo(name: string): { type: number; id: number; keySize: number; valueSize: number; maxEntries: number; mapFlags: number } {
+    const l = loadLib();
+    const info = Buffer.alloc(88); // sizeof(struct bpf_map_info) as of 6.x UAPI
+    const len = new Uint32Array([info.length]);
+    check(l.bpf_obj_get_info_by_fd(this.map(name).fd, info, len), `bpf_obj_get_info_by_fd(${name})`);
+    return {
+      type: info.readUInt32LE(0), id: info.readUInt32LE(4), keySize: info.readUInt32LE(8),
+      valueSize: info.readUInt32LE(12), maxEntries: info.readUInt32LE(16), mapFlags: info.readUInt32LE(20),
+    };
   }
 
   private handle(): Ptr {
