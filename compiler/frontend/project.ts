@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Project, ts, type SourceFile } from "ts-morph";
 import type { Diagnostic } from "../diagnostics.js";
+import { jsGlobalDiagnostic } from "./js-globals.js";
 
 function findRuntimeTypes(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
@@ -54,7 +55,7 @@ function programDiagnostics(project: Project): Diagnostic[] {
   return project.getPreEmitDiagnostics().map((d) => {
     const sf = d.getSourceFile();
     const msg = d.getMessageText();
-    return {
+    return jsGlobalDiagnostic(d.getCode(), {
       code: `TS${d.getCode()}`,
       category: d.getCategory() === ts.DiagnosticCategory.Warning ? "warning" : "error",
       message: typeof msg === "string" ? msg : ts.flattenDiagnosticMessageText(d.compilerObject.messageText, "\n"),
@@ -62,7 +63,7 @@ function programDiagnostics(project: Project): Diagnostic[] {
       text: sf?.getFullText(),
       start: d.getStart(),
       length: d.getLength(),
-    } satisfies Diagnostic;
+    } satisfies Diagnostic);
   }).filter((d) => d.category === "error");
 }
 
