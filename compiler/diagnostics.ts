@@ -1,7 +1,9 @@
 /**
  * Diagnostics are values collected along the pipeline and printed once by the CLI.
- * Codes: TSBPF1xxx front end (the subset), 2xxx lowering, 3xxx backend, 9xxx
- * internal errors; TypeScript's own errors keep their TSnnnn codes.
+ * Codes: TSBPF10xx front end (the subset), 11xx one JavaScript/TypeScript
+ * construct outside the subset each, 12xx operations a value's type does not
+ * allow, 2xxx lowering, 3xxx backend, 9xxx internal errors; TypeScript's own
+ * errors keep their TSnnnn codes.
  */
 import * as path from "node:path";
 
@@ -29,7 +31,10 @@ export class CompileError extends Error {
 export const Codes = {
   UnsupportedSyntax: "TSBPF1001",
   UnsupportedType: "TSBPF1002",
+  /** Kept for compatibility: 1003 now means closures (Codes.Closure); prefer a specific code. */
   UnsupportedConstruct: "TSBPF1003",
+  /** Function expressions, arrow functions outside program factories, nested functions. */
+  Closure: "TSBPF1003",
   NotConstant: "TSBPF1004",
   BadMapDeclaration: "TSBPF1005",
   BadProgram: "TSBPF1006",
@@ -40,6 +45,39 @@ export const Codes = {
   NoPrograms: "TSBPF1011",
   Narrowing: "TSBPF1012",
   BadArgument: "TSBPF1013",
+  // One code per construct outside the subset (docs/language.md lists them).
+  Exception: "TSBPF1101",
+  Async: "TSBPF1102",
+  ClassMember: "TSBPF1103",
+  RuntimeString: "TSBPF1104",
+  ObjectLiteral: "TSBPF1105",
+  JsArray: "TSBPF1106",
+  NewExpression: "TSBPF1107",
+  AnyType: "TSBPF1108",
+  NumberType: "TSBPF1109",
+  UnionType: "TSBPF1110",
+  OptionalChaining: "TSBPF1111",
+  Spread: "TSBPF1112",
+  Destructuring: "TSBPF1113",
+  Delete: "TSBPF1114",
+  RuntimeTypeTest: "TSBPF1115",
+  Label: "TSBPF1116",
+  ForOf: "TSBPF1117",
+  Accessor: "TSBPF1118",
+  Enum: "TSBPF1119",
+  ModuleImport: "TSBPF1120",
+  JsGlobal: "TSBPF1121",
+  FloatLiteral: "TSBPF1122",
+  RegExp: "TSBPF1123",
+  OptionalParameter: "TSBPF1124",
+  JsOperator: "TSBPF1125",
+  Undefined: "TSBPF1126",
+  TypeAssertion: "TSBPF1127",
+  Namespace: "TSBPF1128",
+  LocalDeclaration: "TSBPF1129",
+  // Well-formed constructs used in a way their operands' types do not allow.
+  InvalidOperation: "TSBPF1201",
+  MissingReturn: "TSBPF1202",
   StackTooLarge: "TSBPF3001",
   TooManyArguments: "TSBPF3002",
   Internal: "TSBPF9001",

@@ -23,3 +23,8 @@ interface Promise<T> {}
 type Partial<T> = { [P in keyof T]?: T[P] };
 type Readonly<T> = { readonly [P in keyof T]: T[P] };
 type Record<K extends keyof any, T> = { [P in K]: T };
+// Declared so that generators reach tsbpf's own diagnostic (TSBPF1102) rather than a missing-lib error.
+interface Iterator<T, TReturn = any, TNext = any> {}
+interface IterableIterator<T, TReturn = any, TNext = any> extends Iterator<T, TReturn, TNext> {}
+interface Generator<T = unknown, TReturn = any, TNext = any> extends Iterator<T, TReturn, TNext> {}
+interface IteratorResult<T, TReturn = any> {}

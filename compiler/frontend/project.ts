@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { Project, ts } from "./ts-morph.js";
 import type { SourceFile } from "ts-morph";
 import type { Diagnostic } from "../diagnostics.js";
+import { jsGlobalDiagnostic } from "./js-globals.js";
 
 function findRuntimeTypes(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
@@ -55,7 +56,7 @@ function programDiagnostics(project: Project): Diagnostic[] {
   return project.getPreEmitDiagnostics().map((d) => {
     const sf = d.getSourceFile();
     const msg = d.getMessageText();
-    return {
+    return jsGlobalDiagnostic(d.getCode(), {
       code: `TS${d.getCode()}`,
       category: d.getCategory() === ts.DiagnosticCategory.Warning ? "warning" : "error",
       message: typeof msg === "string" ? msg : ts.flattenDiagnosticMessageText(d.compilerObject.messageText, "\n"),
@@ -63,7 +64,7 @@ function programDiagnostics(project: Project): Diagnostic[] {
       text: sf?.getFullText(),
       start: d.getStart(),
       length: d.getLength(),
-    } satisfies Diagnostic;
+    } satisfies Diagnostic);
   }).filter((d) => d.category === "error");
 }
 

@@ -56,7 +56,7 @@ export function lowerBuiltinCall(fl: Lowerer, name: string, e: CallExpression): 
   const special = lowerCallbackHelper(fl, name, args, e);
   if (special) return special;
   if (isHelper(name)) return lowerHelperCall(fl, name, args, e);
-  return fl.fail(Codes.UnsupportedConstruct, `'${name}' cannot be called inside a BPF function.`, e);
+  return fl.fail(Codes.InvalidOperation, `'${name}' cannot be called inside a BPF function.`, e);
 }
 
 export function lowerMethodCall(fl: Lowerer, recv: Val, method: string, e: CallExpression): Val {
@@ -84,9 +84,9 @@ export function lowerMethodCall(fl: Lowerer, recv: Val, method: string, e: CallE
     return packetHeader(fl, recv as Val & { k: "reg" }, args, e);
   }
   if (recv.k === "reg" && recv.t.kind === "opaque") {
-    return fl.fail(Codes.UnsupportedConstruct, "This value is an untyped pointer: refer to the map by its module-level name.", recvNode);
+    return fl.fail(Codes.InvalidOperation, "This value is an untyped pointer: refer to the map by its module-level name.", recvNode);
   }
-  return fl.fail(Codes.UnsupportedConstruct, `'${method}' is not a method tsbpf knows on ${describe(recv)}.`, e.getExpression());
+  return fl.fail(Codes.UnknownName, `'${method}' is not a method tsbpf knows on ${describe(recv)}.`, e.getExpression());
 }
 
 function describe(v: Val): string {

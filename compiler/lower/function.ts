@@ -19,6 +19,8 @@ import type { ModuleContext } from "./module.js";
 import { lowerBuiltinCall, lowerMethodCall } from "./builtins.js";
 import { parseIntegerLiteral, wrap } from "./literals.js";
 import { CONTEXTS } from "./contexts.js";
+import { rejectOptionalChain, unsupportedExpression, unsupportedOperator } from "./unsupported.js";
+import { unsupportedModuleStatement } from "./subset.js";
 
 interface Loop { brk: Block; cont: Block }
 interface Inline { decl: FunctionDeclaration; ret: Type; exit: Block; result?: VReg }
@@ -50,7 +52,7 @@ export class FunctionLowerer {
       else this.bind(p, { k: "var", reg: r, t });
     });
     const body = fn.getBody();
-    if (!body) throw new CompileError(diag(Codes.UnsupportedConstruct, "A function needs a body.", spanOf(fn)));
+    if (!body) throw new CompileError(diag(Codes.UnsupportedSyntax, "A function needs a body: declarations without one belong in .d.ts files (kfuncs use kfunc<…>(\"name\")).", spanOf(fn)));
     if (Node.isBlock(body)) {
       this.statements(body.getStatements());
       if (!this.b.terminated) {
@@ -146,8 +148,8 @@ export class FunctionLowerer {
         this.b.emit({ op: "ldfunc", dst: r, func: this.mod.requireSubprogram(v.decl) });
         return reg(r);
       }
-      case "kfunc": return this.fail(Codes.UnsupportedConstruct, "A kfunc can only be called.", node);
-      case "void": return this.fail(Codes.UnsupportedConstruct, "This expression has no value.", node);
+      case "kfunc": return this.fail(Codes.InvalidOperation, "A kfunc can only be called.", node);
+      case "void": return this.fail(Codes.InvalidOperation, "This expression has no value.", node);
     }
   }
 
@@ -163,7 +165,7 @@ export class FunctionLowerer {
       if (v.k === "reg" && v.t.kind === "opaque") return { k: "ref", base: { kind: "reg", reg: v.reg }, off: 0, t };
       if (v.k === "ref" && v.t.kind === "kstruct" && v.t.name === t.name) return v;
     }
-    return this.fail(Codes.UnsupportedConstruct, "Type assertions do not convert values: use a conversion such as u32(x).", e);
+    return this.fail(Codes.TypeAssertion, "Type assertions do not convert values: use a conversion such as u32(x) (only an untyped kernel pointer can be given its kernel struct type with `as`).", e);
   }
 
   /** A value in a register (materialising immediates). */
@@ -390,7 +392,7 @@ export class FunctionLowerer {
       return;
     }
     if (Node.isBreakStatement(s) || Node.isContinueStatement(s)) {
-      if (s.getLabel()) this.fail(Codes.UnsupportedSyntax, "Labelled break/continue is not supported.", s);
+      if (s.getLabel()) this.fail(Codes.Label, "Labelled break/continue is not supported: use a flag and break out of each loop, or move the loops into a function and return.", s);
       const l = this.loops[this.loops.length - 1];
       if (!l) this.fail(Codes.UnsupportedSyntax, "break/continue outside a loop.", s);
       this.b.jump(Node.isBreakStatement(s) ? l.brk : l.cont);
@@ -403,13 +405,19 @@ export class FunctionLowerer {
 
   private unsupportedStatement(s: Statement): never {
     if (Node.isTryStatement(s) || Node.isThrowStatement(s)) {
-      this.fail(Codes.UnsupportedConstruct, "Exceptions do not exist in BPF: return an error code instead.", s);
+      this.fail(Codes.Exception, "Exceptions do not exist in BPF: return an error code instead.", s);
     }
     if (Node.isForOfStatement(s) || Node.isForInStatement(s)) {
-      this.fail(Codes.UnsupportedConstruct, "for…of/for…in iterate JavaScript objects: use a counted for loop.", s);
+      this.fail(Codes.ForOf, "for…of/for…in iterate JavaScript objects: use a counted for loop (`for (let i = 0; i < a.length; i++)`).", s);
     }
-    if (Node.isFunctionDeclaration(s) || Node.isClassDeclaration(s)) {
-      this.fail(Codes.UnsupportedConstruct, "Declare functions and types at module level.", s);
+    if (Node.isLabeledStatement(s)) {
+      this.fail(Codes.Label, "Labelled statements are not supported: use a flag and break out of each loop, or move the loops into a function and return.", s);
+    }
+    if (Node.isFunctionDeclaration(s)) {
+      this.fail(Codes.Closure, "Nested functions are closures, which BPF cannot express: declare the function at module level and pass what it needs as parameters.", s);
+    }
+    if (Node.isClassDeclaration(s) || Node.isInterfaceDeclaration(s) || Node.isTypeAliasDeclaration(s) || Node.isEnumDeclaration(s)) {
+      this.fail(Codes.LocalDeclaration, "Declare types at module level.", s);
     }
     return this.fail(Codes.UnsupportedSyntax, `This statement is not supported by tsbpf (${s.getKindName()}).`, s);
   }
@@ -560,7 +568,7 @@ export class FunctionLowerer {
 
   private variable(d: import("ts-morph").VariableDeclaration, isConst: boolean): void {
     const nameNode = d.getNameNode();
-    if (!Node.isIdentifier(nameNode)) this.fail(Codes.UnsupportedSyntax, "Destructuring is not supported.", nameNode);
+    if (!Node.isIdentifier(nameNode)) this.fail(Codes.Destructuring, "Destructuring is not supported: declare one variable per field (`const a = s.a;`).", nameNode);
     const init = d.getInitializer();
     const declared = d.getTypeNode() ? this.mod.types.resolve(d.getTypeNode()!) : undefined;
     if (!init) {
@@ -575,7 +583,7 @@ export class FunctionLowerer {
     let v = this.rvalue(init);
     const t = declared ?? this.naturalType(v, init);
     v = this.convert(v, t, init);
-    if (v.k === "void") this.fail(Codes.UnsupportedConstruct, "This expression has no value.", init);
+    if (v.k === "void") this.fail(Codes.InvalidOperation, "This expression has no value.", init);
     // Immutable bindings (const, or never reassigned) alias the value: no copy.
     if (v.k === "map" || v.k === "func" || v.k === "ref" || v.k === "null" ||
         ((isConst || !this.isReassigned(d)) && (v.k === "imm" || (v.k === "reg" && v.owned)))) {
@@ -615,7 +623,7 @@ export class FunctionLowerer {
     const inl = this.inlines[this.inlines.length - 1];
     const ret = inl ? inl.ret : this.retType;
     if (!e) {
-      if (ret.kind !== "void") this.fail(Codes.UnsupportedConstruct, "This function must return a value.", s);
+      if (ret.kind !== "void") this.fail(Codes.MissingReturn, "This function must return a value.", s);
       if (inl) this.b.jump(inl.exit);
       else this.b.terminate({ op: "ret", w: 64 });
       return;
@@ -682,7 +690,7 @@ export class FunctionLowerer {
     const identity = (v: Val) => (v.k === "map" ? `map:${v.symbol}` : v.k === "func" ? `func:${v.decl.getName()}` : undefined);
     const li = identity(l), ri = identity(r);
     if (li !== undefined || ri !== undefined) {
-      if (op !== "eq" && op !== "ne") this.fail(Codes.UnsupportedConstruct, "Maps and functions compare only with === and !==.", node);
+      if (op !== "eq" && op !== "ne") this.fail(Codes.InvalidOperation, "Maps and functions compare only with === and !==.", node);
       const same = li === ri;
       return this.b.jump(same === (op === "eq") ? t : f);
     }
@@ -705,7 +713,7 @@ export class FunctionLowerer {
       return this.b.terminate({ op: "br", cmp, a: this.inReg(l, le), b: reg(this.inReg(r, re)), w: 64, then: t.id, else: f.id });
     }
     // Pointers: null checks and identity.
-    if (op !== "eq" && op !== "ne") this.fail(Codes.UnsupportedConstruct, "Pointers compare only with === and !==.", node);
+    if (op !== "eq" && op !== "ne") this.fail(Codes.InvalidOperation, "Pointers compare only with === and !==.", node);
     if (l.k === "null" && r.k === "null") return this.b.jump(op === "eq" ? t : f);
     const [pv, ov, pn, on] = l.k === "null" ? [r, l, re, le] : [l, r, le, re];
     if (pv.k === "ref" && pv.base.kind === "slot" && ov.k === "null") return this.b.jump(op === "eq" ? f : t);
@@ -735,8 +743,9 @@ export class FunctionLowerer {
   }
 
   expr(e: Expression): Val {
+    rejectOptionalChain(this, e);
     if (Node.isParenthesizedExpression(e) || Node.isNonNullExpression(e)) return this.expr(e.getExpression());
-    if (Node.isNumericLiteral(e)) return parseIntegerLiteral(e.getText(), false, () => this.fail(Codes.UnsupportedSyntax, "Integer literals only: BPF has no floating point.", e));
+    if (Node.isNumericLiteral(e)) return parseIntegerLiteral(e.getText(), false, () => this.fail(Codes.FloatLiteral, "Integer literals only: BPF has no floating point (scale to an integer, e.g. per-mille).", e));
     if (Node.isBigIntLiteral(e)) return parseIntegerLiteral(e.getText().slice(0, -1), true, () => this.fail(Codes.UnsupportedSyntax, "Bad bigint literal.", e));
     if (Node.isTrueLiteral(e)) return { k: "imm", value: 1n, t: BOOL };
     if (Node.isFalseLiteral(e)) return { k: "imm", value: 0n, t: BOOL };
@@ -754,29 +763,27 @@ export class FunctionLowerer {
     if (Node.isPostfixUnaryExpression(e)) return this.increment(e.getOperand(), e.getOperatorToken() === SyntaxKind.PlusPlusToken, true, e);
     if (Node.isConditionalExpression(e)) return this.conditional(e);
     if (Node.isArrowFunction(e) || Node.isFunctionExpression(e)) {
-      this.fail(Codes.UnsupportedConstruct, "Function expressions are closures, which BPF cannot express: declare a module-level function and pass its name.", e);
+      this.fail(Codes.Closure, "Function expressions are closures, which BPF cannot express: declare a module-level function and pass its name.", e);
     }
     if (Node.isStringLiteral(e) || Node.isTemplateExpression(e) || Node.isNoSubstitutionTemplateLiteral(e)) {
-      this.fail(Codes.UnsupportedConstruct, "Strings exist only as literal arguments to helpers such as bpf_printk; there are no run-time strings.", e);
+      this.fail(Codes.RuntimeString, "Strings exist only as literal arguments to helpers such as bpf_printk; there are no run-time strings (keep bytes in a FixedArray<u8, N>).", e);
     }
-    if (Node.isAwaitExpression(e)) this.fail(Codes.UnsupportedConstruct, "async/await does not exist in BPF.", e);
-    if (Node.isObjectLiteralExpression(e) || Node.isArrayLiteralExpression(e)) {
-      this.fail(Codes.UnsupportedConstruct, "Object and array literals are JavaScript values: use zeroed<T>() and assign the fields.", e);
-    }
-    if (Node.isNewExpression(e)) this.fail(Codes.UnsupportedConstruct, "'new' creates maps only, at module level.", e);
+    // `p as TaskStruct` gives an untyped kernel pointer its kernel type; other assertions are errors
     if (Node.isAsExpression(e)) return this.kernelAssertion(e);
+    unsupportedExpression(this, e);
     return this.fail(Codes.UnsupportedSyntax, `This expression is not supported by tsbpf (${e.getKindName()}).`, e);
   }
 
   private identifier(id: import("ts-morph").Identifier): Val {
+    if (id.getText() === "undefined") this.fail(Codes.Undefined, "'undefined' does not exist in BPF: use null for an absent pointer, or 0.", id);
     const sym = resolveAlias(id.getSymbol());
     const decl = sym?.getDeclarations()[0];
     if (!decl) return this.fail(Codes.UnknownName, `Unknown name '${id.getText()}'.`, id);
+    if (Node.isEnumDeclaration(decl)) unsupportedModuleStatement(decl);
     const binding = this.lookupBinding(decl);
     if (binding) return binding.k === "val" ? binding.val : { k: "reg", reg: binding.reg, t: binding.t, owned: false };
     const global = this.mod.globalRef(decl);
     if (global) return global.k === "global" ? this.load(this.globalPlace(global), id) : global.val;
-    if (id.getText() === "undefined") this.fail(Codes.UnsupportedConstruct, "'undefined' does not exist in BPF: use null or 0.", id);
     return this.fail(Codes.UnknownName, `'${id.getText()}' cannot be used here.`, id);
   }
 
@@ -826,7 +833,7 @@ export class FunctionLowerer {
 
   /** Struct assignment: a copy, as in C. */
   private copy(dst: { base: Base; off: number; t: Type }, v: Val, node: Node): void {
-    if (v.k !== "ref") this.fail(Codes.UnsupportedConstruct, "Only a struct can be assigned to a struct.", node);
+    if (v.k !== "ref") this.fail(Codes.InvalidOperation, "Only a struct can be assigned to a struct.", node);
     const size = sizeOf(dst.t);
     const align = Math.min(alignOf(dst.t), 8);
     for (let off = 0; off < size; off += align) {
@@ -838,6 +845,7 @@ export class FunctionLowerer {
 
   /** A place an expression names. */
   lvalue(e: Expression): LVal {
+    rejectOptionalChain(this, e);
     if (Node.isParenthesizedExpression(e) || Node.isNonNullExpression(e)) return this.lvalue(e.getExpression());
     if (Node.isIdentifier(e)) {
       const sym = resolveAlias(e.getSymbol());
@@ -846,17 +854,17 @@ export class FunctionLowerer {
         const binding = this.lookupBinding(decl);
         if (binding?.k === "var") return { k: "var", reg: binding.reg, t: binding.t };
         if (binding?.k === "val") {
-          this.fail(Codes.UnsupportedConstruct, `'${e.getText()}' cannot be assigned.`, e);
+          this.fail(Codes.InvalidOperation, `'${e.getText()}' cannot be assigned.`, e);
         }
         const g = this.mod.globalRef(decl);
         if (g?.k === "global") return this.globalPlace(g);
       }
-      return this.fail(Codes.UnsupportedConstruct, `'${e.getText()}' cannot be assigned.`, e);
+      return this.fail(Codes.InvalidOperation, `'${e.getText()}' cannot be assigned.`, e);
     }
     if (Node.isPropertyAccessExpression(e)) return this.field(this.expr(e.getExpression()), e);
     if (Node.isElementAccessExpression(e)) {
       const obj = this.expr(e.getExpression());
-      if (obj.k !== "ref" || obj.t.kind !== "array") return this.fail(Codes.UnsupportedConstruct, "Only FixedArray values can be indexed.", e);
+      if (obj.k !== "ref" || obj.t.kind !== "array") return this.fail(Codes.InvalidOperation, "Only FixedArray values can be indexed.", e);
       const elem = obj.t.elem;
       const esize = sizeOf(elem);
       const idx = this.rvalue(e.getArgumentExpressionOrThrow());
@@ -866,12 +874,12 @@ export class FunctionLowerer {
         // A literal out of bounds is a mistake; a folded constant (an unrolled counter) keeps run-time semantics.
         const arg = unparen(e.getArgumentExpressionOrThrow());
         if (Node.isNumericLiteral(arg) || (Node.isPrefixUnaryExpression(arg) && Node.isNumericLiteral(arg.getOperand()))) {
-          this.fail(Codes.UnsupportedConstruct, `Index ${idx.value} is out of bounds for a FixedArray of ${obj.t.length}.`, arg);
+          this.fail(Codes.InvalidOperation, `Index ${idx.value} is out of bounds for a FixedArray of ${obj.t.length}.`, arg);
         }
       }
       return this.element(obj as Val & { k: "ref" }, elem, idx, e.getArgumentExpressionOrThrow());
     }
-    return this.fail(Codes.UnsupportedConstruct, "This expression cannot be assigned.", e);
+    return this.fail(Codes.InvalidOperation, "This expression cannot be assigned.", e);
   }
 
   /** The place `obj.name` names: a struct field, or the target of a `Ptr<T>`. */
@@ -880,16 +888,16 @@ export class FunctionLowerer {
     if (obj.k === "ref" && obj.t.kind === "struct") {
       const f = obj.t.fields.find((x) => x.name === name);
       if (!f) this.fail(Codes.UnknownName, `'${obj.t.name}' has no field '${name}'.`, e.getNameNode());
-      if (obj.t.kernel) this.fail(Codes.UnsupportedConstruct, `struct ${obj.t.name} is opaque: its fields belong to the kernel.`, e.getNameNode());
+      if (obj.t.kernel) this.fail(Codes.InvalidOperation, `struct ${obj.t.name} is opaque: its fields belong to the kernel.`, e.getNameNode());
       return { k: "mem", base: obj.base, off: obj.off + f.offset, t: f.type };
     }
     if (obj.k === "ref" && obj.t.kind === "array" && name === "length") {
-      this.fail(Codes.UnsupportedConstruct, "'length' is a constant: it cannot be assigned.", e.getNameNode());
+      this.fail(Codes.InvalidOperation, "'length' is a constant: it cannot be assigned.", e.getNameNode());
     }
     if (obj.k === "ref" && obj.t.kind === "kstruct") {
       const m = this.mod.kernel().member(obj.t.btfId, name);
       if (!m) this.fail(Codes.UnknownName, `struct ${obj.t.name} has no member '${name}' in this kernel's BTF.`, e.getNameNode());
-      if (m.bitfieldSize) this.fail(Codes.UnsupportedConstruct, `'${name}' is a bitfield: reading kernel bitfields is not supported yet.`, e.getNameNode());
+      if (m.bitfieldSize) this.fail(Codes.InvalidOperation, `'${name}' is a bitfield: reading kernel bitfields is not supported yet.`, e.getNameNode());
       return { k: "mem", base: obj.base, off: obj.off + m.offset, t: m.type };
     }
     if (obj.k === "reg" && obj.t.kind === "ctx") {
@@ -901,7 +909,7 @@ export class FunctionLowerer {
     if (obj.k === "reg" && obj.t.kind === "ptr" && name === "value") {
       return { k: "mem", base: { kind: "reg", reg: obj.reg }, off: 0, t: obj.t.target };
     }
-    return this.fail(Codes.UnsupportedConstruct, `'${name}' is not a field here.`, e.getNameNode());
+    return this.fail(Codes.InvalidOperation, `'${name}' is not a field here.`, e.getNameNode());
   }
 
   /**
@@ -955,9 +963,7 @@ export class FunctionLowerer {
     if (op === SyntaxKind.AmpersandAmpersandToken || op === SyntaxKind.BarBarToken || COMPARISONS[op]) {
       return this.materialiseCond((t, f) => this.cond(e, t, f));
     }
-    if (op === SyntaxKind.EqualsEqualsToken || op === SyntaxKind.ExclamationEqualsToken) {
-      this.fail(Codes.UnsupportedSyntax, "Use === and !==.", e.getOperatorToken());
-    }
+    unsupportedOperator(this, e);
     const alu = ARITH[op];
     if (!alu) return this.fail(Codes.UnsupportedSyntax, `Operator '${e.getOperatorToken().getText()}' is not supported.`, e.getOperatorToken());
     return this.arith(alu, this.rvalue(e.getLeft()), this.rvalue(e.getRight()), e);
@@ -1080,7 +1086,7 @@ export class FunctionLowerer {
     if (name !== undefined) return lowerBuiltinCall(this, name, e);
     const fv = this.expr(callee);
     if (fv.k === "kfunc") return this.callKfunc(fv, e);
-    if (fv.k !== "func") return this.fail(Codes.UnsupportedConstruct, "Only module-level functions can be called.", callee);
+    if (fv.k !== "func") return this.fail(Codes.InvalidOperation, "Only module-level functions can be called.", callee);
     return this.callFunction(fv.decl, fv.t, e);
   }
 
@@ -1137,7 +1143,7 @@ export class FunctionLowerer {
       const body = decl.getBodyOrThrow();
       if (Node.isBlock(body)) this.statements(body.getStatements());
       if (!this.b.terminated) {
-        if (t.ret.kind !== "void") this.fail(Codes.UnsupportedConstruct, "This function must return a value on every path.", decl);
+        if (t.ret.kind !== "void") this.fail(Codes.MissingReturn, "This function must return a value on every path.", decl);
         this.b.jump(exit);
       }
     } finally {

@@ -13,6 +13,7 @@ import { FunctionLowerer } from "./function.js";
 import { KernelBtf } from "./kernel-btf.js";
 import { wrap } from "./literals.js";
 import { spanOf } from "./span.js";
+import { checkFunctionDeclaration, unsupportedModuleStatement } from "./subset.js";
 import { MAP_CLASSES, TypeResolver, builtinName, isLocalStorage, mapTypeArity, resolveAlias } from "./types.js";
 import type { Val } from "./values.js";
 
@@ -83,7 +84,9 @@ export class ModuleContext {
       return f();
     } catch (err) {
       if (err instanceof CompileError) {
-        this.diagnostics.push(err.diagnostic);
+        // A declaration outside the subset is reported again at each use: once is enough.
+        const d = err.diagnostic;
+        if (!this.diagnostics.some((x) => x.code === d.code && x.file === d.file && x.start === d.start)) this.diagnostics.push(d);
         return undefined;
       }
       throw err;
@@ -98,7 +101,7 @@ export class ModuleContext {
           if (s.getModuleSpecifierValue() === "tsbpf") return;
           // Declaration files (e.g. the output of `tsbpf vmlinux`) give types and constants.
           if (s.getModuleSpecifierSourceFile()?.isDeclarationFile()) return;
-          throw new CompileError(diag(Codes.UnsupportedConstruct,
+          throw new CompileError(diag(Codes.ModuleImport,
             "Imports come from \"tsbpf\" or from declaration files (such as `tsbpf vmlinux` output); code in other modules is not supported yet.", spanOf(s)));
         }
         if (Node.isInterfaceDeclaration(s) || Node.isTypeAliasDeclaration(s)) return;
@@ -107,9 +110,8 @@ export class ModuleContext {
           return;
         }
         if (Node.isFunctionDeclaration(s)) {
-          if (s.isAsync()) throw new CompileError(diag(Codes.UnsupportedConstruct, "async functions do not exist in BPF.", spanOf(s)));
-          if (s.isGenerator()) throw new CompileError(diag(Codes.UnsupportedConstruct, "Generators do not exist in BPF.", spanOf(s)));
           this.functions.add(s);
+          checkFunctionDeclaration(s);
           return;
         }
         if (Node.isExpressionStatement(s)) return this.moduleCall(s.getExpression());
@@ -135,6 +137,7 @@ export class ModuleContext {
           return;
         }
         if (Node.isEmptyStatement(s)) return;
+        unsupportedModuleStatement(s);
         throw new CompileError(diag(Codes.UnsupportedSyntax, "Only declarations belong at module level: put statements inside a program.", spanOf(s)));
       });
     }
@@ -391,6 +394,7 @@ export class ModuleContext {
   }
 
   functionType(decl: FunctionDeclaration): FuncType {
+    checkFunctionDeclaration(decl);
     const ret = decl.getReturnTypeNode();
     if (!ret) throw new CompileError(diag(Codes.UnsupportedType, `Function '${decl.getName()}' needs a return type annotation.`, spanOf(decl.getNameNode() ?? decl)));
     return {

@@ -78,10 +78,20 @@ export class TypeResolver {
       case SyntaxKind.UnknownKeyword: return OPAQUE;
       case SyntaxKind.VoidKeyword: return VOID;
       case SyntaxKind.NumberKeyword:
-        throw new CompileError(diag(Codes.UnsupportedType,
+        throw new CompileError(diag(Codes.NumberType,
           "'number' has no C width: use one of i8, i16, i32, i64, u8, u16, u32, u64 from \"tsbpf\".", spanOf(node)));
+      case SyntaxKind.BigIntKeyword:
+        throw new CompileError(diag(Codes.NumberType,
+          "'bigint' has no C width: use i64 or u64 from \"tsbpf\" (write 64-bit literals as 5n).", spanOf(node)));
       case SyntaxKind.AnyKeyword:
-        throw new CompileError(diag(Codes.UnsupportedType, "'any' is not allowed in tsbpf programs: every value needs a C type.", spanOf(node)));
+        throw new CompileError(diag(Codes.AnyType, "'any' is not allowed in tsbpf programs: every value needs a C type (an integer type, a struct, Ptr<T>, or 'unknown' for an opaque pointer).", spanOf(node)));
+      case SyntaxKind.StringKeyword:
+        throw new CompileError(diag(Codes.RuntimeString, "There are no run-time strings in BPF: keep text in a FixedArray<u8, N>, and pass literal strings straight to helpers such as bpf_printk.", spanOf(node)));
+      case SyntaxKind.UndefinedKeyword:
+        throw new CompileError(diag(Codes.Undefined, "'undefined' does not exist in BPF: use 'T | null' for pointers that may be absent, or 0.", spanOf(node)));
+    }
+    if (Node.isArrayTypeNode(node) || Node.isTupleTypeNode(node)) {
+      throw new CompileError(diag(Codes.JsArray, "JavaScript arrays do not exist in BPF: use FixedArray<T, N> from \"tsbpf\".", spanOf(node)));
     }
     if (Node.isLiteralTypeNode(node) && node.getLiteral().getKind() === SyntaxKind.NullKeyword) return NULL;
     if (Node.isUnionTypeNode(node)) return this.resolveUnion(node);
@@ -113,8 +123,8 @@ export class TypeResolver {
       const first = members[0] as MapType;
       return { kind: "map", key: first.key, value: first.value };
     }
-    throw new CompileError(diag(Codes.UnsupportedType,
-      "Unions are supported only as 'T | null' and as unions of maps.", spanOf(node)));
+    throw new CompileError(diag(Codes.UnionType,
+      "Unions are supported only as 'T | null' and as unions of maps: pick one C type (convert with u32(x)…), or use a struct with a tag field.", spanOf(node)));
   }
 
   /** `typeof inner`: the type of a module-level map (an inner-map prototype of a map of maps). */
@@ -195,27 +205,35 @@ export class TypeResolver {
       throw new CompileError(diag(Codes.UnsupportedType, "Generic structs are not supported.", spanOf(decl)));
     }
     this.resolving.add(decl);
+    try {
+      return this.layout(decl);
+    } finally {
+      this.resolving.delete(decl);
+    }
+  }
+
+  private layout(decl: import("ts-morph").InterfaceDeclaration | import("ts-morph").ClassDeclaration): StructType {
     const members: { name: string; type: Type }[] = [];
     if (Node.isInterfaceDeclaration(decl)) {
       if (decl.getExtends().length) {
         throw new CompileError(diag(Codes.UnsupportedType, "Struct interfaces cannot extend others: list the fields.", spanOf(decl)));
       }
       for (const m of decl.getMembers()) {
-        if (!Node.isPropertySignature(m)) {
-          throw new CompileError(diag(Codes.UnsupportedConstruct, "A struct interface may only declare fields.", spanOf(m)));
-        }
+        if (!Node.isPropertySignature(m)) classMember(m, "A struct interface may only declare fields.");
         members.push({ name: m.getName(), type: this.fieldType(m) });
       }
     } else {
+      const ext = decl.getExtends();
+      if (ext) {
+        throw new CompileError(diag(Codes.ClassMember, "Classes cannot extend others (a class is a C struct): list the fields, or nest the base struct as a field.", spanOf(ext)));
+      }
       for (const m of decl.getMembers()) {
         if (!Node.isPropertyDeclaration(m) || m.isStatic()) {
-          throw new CompileError(diag(Codes.UnsupportedConstruct,
-            "Classes with methods are not supported: a class is a C struct and may only declare fields.", spanOf(m)));
+          classMember(m, "Classes with methods are not supported: a class is a C struct and may only declare fields; write module-level functions that take the struct.");
         }
         members.push({ name: m.getName(), type: this.fieldType(m) });
       }
     }
-    this.resolving.delete(decl);
     const s = layoutStruct(decl.getName() ?? "anon", members);
     this.structs.set(decl, s);
     return s;
@@ -243,3 +261,18 @@ export function kernelBrand(decl: import("ts-morph").InterfaceDeclaration): stri
 }
 
 export { VOID, NULL };
+
+/** A struct member that is not a field: accessors and methods have their own codes. */
+function classMember(m: Node, otherwise: string): never {
+  if (Node.isGetAccessorDeclaration(m) || Node.isSetAccessorDeclaration(m)) {
+    throw new CompileError(diag(Codes.Accessor, "Getters and setters are not supported: a struct has only fields; write a module-level function that takes the struct.", spanOf(m)));
+  }
+  if (Node.isPropertyDeclaration(m) || Node.isClassStaticBlockDeclaration(m)) {
+    throw new CompileError(diag(Codes.ClassMember, "Static members are JavaScript values: declare a module-level global instead.", spanOf(m)));
+  }
+  if (Node.isMethodDeclaration(m) || Node.isMethodSignature(m) || Node.isConstructorDeclaration(m)) {
+    throw new CompileError(diag(Codes.ClassMember, otherwise.startsWith("Classes") ? otherwise :
+      "A struct interface may only declare fields: write module-level functions that take the struct.", spanOf(m)));
+  }
+  throw new CompileError(diag(Codes.UnsupportedType, otherwise, spanOf(m)));
+}

@@ -33,6 +33,14 @@ export interface RunResult {
   globals: Map<string, Uint8Array>;
   /** instructions the verifier processed, per program */
   verified: number[];
+  /** the packet each run left behind (data_out), for runs with packet data */
+  packets: (Uint8Array | undefined)[];
+}
+
+/** One test run: a program and, for packet programs, the packet it gets (default: libbpf.ts's default packet). */
+export interface Run {
+  program: string;
+  data?: Uint8Array;
 }
 
 export interface Outcome {
@@ -49,6 +57,8 @@ export interface Outcome {
 export interface PairOptions {
   /** Programs to test-run, in order (default ["prog"]). */
   programs?: string[];
+  /** Test runs, in order, in place of `programs`: packet programs with their packets. */
+  runs?: Run[];
   /** Directory for the sources and objects (default: a fresh temp dir). */
   dir?: string;
   /** Base name of the files (default "prog"). */
@@ -127,7 +137,7 @@ function readGlobals(obj: BpfObject, objBytes: Uint8Array): Map<string, Uint8Arr
   return out;
 }
 
-function loadAndRun(objPath: string, programs: string[]): { ok: true; res: RunResult } | { ok: false; stage: "load" | "run"; error: string } {
+function loadAndRun(objPath: string, runs: Run[]): { ok: true; res: RunResult } | { ok: false; stage: "load" | "run"; error: string } {
   let obj: BpfObject;
   try {
     obj = BpfObject.open(objPath);
@@ -136,15 +146,19 @@ function loadAndRun(objPath: string, programs: string[]): { ok: true; res: RunRe
   }
   try {
     const retvals: number[] = [];
-    for (const p of programs) {
+    const packets: (Uint8Array | undefined)[] = [];
+    for (const r of runs) {
       try {
-        retvals.push(obj.testRun(p).retval);
+        const out = obj.testRun(r.program, r.data ? { data: r.data } : {});
+        retvals.push(out.retval);
+        packets.push(r.data ? out.dataOut : undefined);
       } catch (e) {
         return { ok: false, stage: "run", error: (e as Error).message };
       }
     }
+    const programs = [...new Set(runs.map((r) => r.program))];
     const verified = programs.map((p) => obj.progInfo(p).verifiedInsns);
-    return { ok: true, res: { retvals, globals: readGlobals(obj, fs.readFileSync(objPath)), verified } };
+    return { ok: true, res: { retvals, globals: readGlobals(obj, fs.readFileSync(objPath)), verified, packets } };
   } finally {
     obj.close();
   }
@@ -165,7 +179,7 @@ export async function runPair(tsSource: string, cSource: string, opts: PairOptio
   const t0 = performance.now();
   const dir = opts.dir ?? workDir();
   const name = opts.name ?? "prog";
-  const programs = opts.programs ?? ["prog"];
+  const runs = opts.runs ?? (opts.programs ?? ["prog"]).map((program) => ({ program }));
   const tsPath = path.join(dir, `${name}.ts`);
   const cPath = path.join(dir, `${name}.c`);
   const tsObj = path.join(dir, `${name}.ts.o`);
@@ -197,7 +211,7 @@ export async function runPair(tsSource: string, cSource: string, opts: PairOptio
     const first = /error: (.*)/.exec(c.stderr)?.[1] ?? c.stderr.split("\n")[0] ?? "";
     return done({ kind: "clang-error", detail: `$ ${c.cmd}\n${c.stderr}`, signature: `clang-error ${norm(first).slice(0, 80)}` });
   }
-  const cr = loadAndRun(cObj, programs);
+  const cr = loadAndRun(cObj, runs);
   if (!cr.ok) {
     if (cr.stage === "load" && /BPF program is too large/.test(cr.error)) {
       return done({ kind: "too-complex", detail: `clang's object exceeds the verifier's complexity limit:\n${verifierTail(cr.error, 3)}`, signature: "too-complex" });
@@ -205,7 +219,7 @@ export async function runPair(tsSource: string, cSource: string, opts: PairOptio
     return done({ kind: "clang-reject", detail: `clang's object: ${cr.stage} failed:\n${verifierTail(cr.error)}`, signature: `clang-reject ${cr.stage}` });
   }
   if (tsError !== undefined) return done({ kind: "tsbpf-compile-error", detail: tsError, signature: `tsbpf-compile-error ${tsSig}`, clang: cr.res });
-  const tr = loadAndRun(tsObj, programs);
+  const tr = loadAndRun(tsObj, runs);
   if (!tr.ok) {
     if (tr.stage === "load") {
       return done({
@@ -219,9 +233,13 @@ export async function runPair(tsSource: string, cSource: string, opts: PairOptio
   }
   // compare
   const diffs: string[] = [];
-  programs.forEach((p, i) => {
+  runs.forEach(({ program: p }, i) => {
     const a = tr.res.retvals[i], b = cr.res.retvals[i];
-    if (a !== b) diffs.push(`return value of ${p}: tsbpf ${a} (0x${(a! >>> 0).toString(16)}), clang ${b} (0x${(b! >>> 0).toString(16)})`);
+    if (a !== b) diffs.push(`return value of ${p} (run ${i}): tsbpf ${a} (0x${(a! >>> 0).toString(16)}), clang ${b} (0x${(b! >>> 0).toString(16)})`);
+    const tp = tr.res.packets[i], cp = cr.res.packets[i];
+    if ((tp || cp) && !(tp && cp && eqBytes(tp, cp))) {
+      diffs.push(`packet after ${p} (run ${i}): tsbpf ${tp ? Buffer.from(tp).toString("hex") : "none"}, clang ${cp ? Buffer.from(cp).toString("hex") : "none"}`);
+    }
   });
   for (const [g, cv] of cr.res.globals) {
     const tv = tr.res.globals.get(g);

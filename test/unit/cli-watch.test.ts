@@ -72,7 +72,7 @@ describe("tsbpf build --watch", () => {
 
     // An error: reported, the last good object stays.
     save(src, wq + "\nexport const broken = tc((ctx): i64 => { throw 1; });\n");
-    await w.until(/error TSBPF1003/);
+    await w.until(/error TSBPF1101/);
     await w.until(/1 error; no object written for 1 of 1 entry\. Watching for changes\./);
     expect(fs.readFileSync(obj).equals(second)).toBe(true);
 

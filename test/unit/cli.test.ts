@@ -35,7 +35,7 @@ describe("tsbpf build", () => {
     });
     const r = tsbpf(["build", "bad.ts", "-o", "bad.bpf.o"], dir);
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^bad\.ts:3:37 - error TSBPF1003: /);
+    expect(r.stderr).toMatch(/^bad\.ts:3:37 - error TSBPF1101: /);
     expect(r.stderr).toContain("throw 1;");
     expect(r.stderr).not.toMatch(/\n\s+at .*\.js:\d+/); // no stack trace
     expect(fs.readdirSync(dir)).toEqual(["bad.ts"]);
@@ -125,7 +125,7 @@ describe("tsbpf check", () => {
     expect([ok.status, ok.stdout, ok.stderr]).toEqual([0, "", ""]);
     const bad = tsbpf(["check", "bad.ts", "types.ts"], dir);
     expect(bad.status).toBe(1);
-    expect(bad.stderr).toMatch(/^bad\.ts:3:37 - error TSBPF1003: /m);
+    expect(bad.stderr).toMatch(/^bad\.ts:3:37 - error TSBPF1101: /m);
     expect(bad.stderr).toMatch(/^types\.ts:3:7 - error TS2322: /m);
     expect(listing(dir)).toEqual(["bad.ts", "ok.ts", "types.ts"]);
   });
@@ -146,7 +146,7 @@ describe("terminal output", () => {
       expect(r.stderr).toBe("");
       const ds = JSON.parse(r.stdout);
       expect(ds).toEqual([
-        { code: "TSBPF1003", category: "error", message: expect.any(String), file: path.join(fs.realpathSync(dir), "bad.ts"), line: 3, column: 37, length: expect.any(Number) },
+        { code: "TSBPF1101", category: "error", message: expect.any(String), file: path.join(fs.realpathSync(dir), "bad.ts"), line: 3, column: 37, length: expect.any(Number) },
       ]);
     }
     const ok = tsbpf(["check", "ok.ts", "--json"], dir);

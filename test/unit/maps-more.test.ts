@@ -30,5 +30,5 @@ it("slots are module-level maps or null", () => {
 
 it("local storage needs no options object, and 'as' still converts nothing but kernel pointers", () => {
   expect(errors("const t = new TaskStorage<u64>();\nexport let x: u64 = 0;\nexport const q = tc((ctx): i32 => { x = ctx.len as u64; return 0; });\n"))
-    .toEqual([{ code: "TSBPF1003", at: "ctx.len as u64" }]);
+    .toEqual([{ code: "TSBPF1127", at: "ctx.len as u64" }]);
 });
