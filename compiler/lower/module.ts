@@ -163,6 +163,7 @@ export class ModuleContext {
       programs: progDefs,
       subprograms: subs,
       kfuncs: [...this.kfuncs.values()],
+      kernelTypes: this.kernelBtf?.types,
     };
   }
 
