@@ -8,7 +8,7 @@ import * as op from "../bpf/opcodes.js";
 import * as asm from "../bpf/asm.js";
 import type { BpfInsn } from "../bpf/insn.js";
 import { Codes, CompileError, diag } from "../diagnostics.js";
-import type { AluOp, Base, CmpOp, Insn, IrFunction, Loc, Operand, Terminator, Width } from "../ir/ir.js";
+import type { AluOp, Base, CmpOp, CoreAccess, Insn, IrFunction, Loc, Operand, Terminator, Width } from "../ir/ir.js";
 import { layoutFrame, MAX_STACK, type Frame } from "./frame.js";
 import { legalize } from "./legalize.js";
 import { allocate, linearOrder, type PhysReg } from "./regalloc.js";
@@ -23,9 +23,11 @@ export type RelocKind =
   /** BPF-to-BPF call: R_BPF_64_32 against .text, imm = insn offset - 1. */
   | "call"
   /** Call to an extern kfunc: R_BPF_64_32 against its undefined symbol. */
-  | "kfunc";
+  | "kfunc"
+  /** A CO-RE relocation (a .BTF.ext core_relo record, no ELF relocation); `core` says which. */
+  | "core";
 
-export interface MachineReloc { insn: number; kind: RelocKind; symbol: string }
+export interface MachineReloc { insn: number; kind: RelocKind; symbol: string; core?: CoreAccess }
 export interface LineEntry { insn: number; loc: Loc }
 
 export interface MachineFunction {
@@ -201,7 +203,8 @@ class Selector {
           ? (i.w === 64 ? asm.BPF_ALU64_REG(code, d, this.r(i.b.reg)) : asm.BPF_ALU32_REG(code, d, this.r(i.b.reg)))
           : (i.w === 64 ? asm.BPF_ALU64_IMM(code, d, Number(BigInt.asIntN(32, i.b.value))) : asm.BPF_ALU32_IMM(code, d, Number(BigInt.asIntN(32, i.b.value))));
         if (off) ins.off = off;
-        this.emit(ins);
+        const at = this.emit(ins);
+        if (i.core) this.relocs.push({ insn: at, kind: "core", symbol: "", core: i.core });
         return;
       }
       case "neg": {
@@ -226,13 +229,16 @@ class Selector {
       case "load": {
         const b = this.base(i.base, i.off);
         const mk = i.signed ? asm.BPF_LDX_MEMSX : asm.BPF_LDX_MEM;
-        this.emit(mk(SIZE[i.size], this.r(i.dst), b.reg, b.off));
+        const at = this.emit(mk(SIZE[i.size], this.r(i.dst), b.reg, b.off));
+        if (i.core) this.relocs.push({ insn: at, kind: "core", symbol: "", core: i.core });
         return;
       }
       case "store": {
         const b = this.base(i.base, i.off);
-        if (i.src.kind === "imm") this.emit(asm.BPF_ST_MEM(SIZE[i.size], b.reg, b.off, Number(BigInt.asIntN(32, i.src.value))));
-        else this.emit(asm.BPF_STX_MEM(SIZE[i.size], b.reg, this.r(i.src.reg), b.off));
+        const at = i.src.kind === "imm"
+          ? this.emit(asm.BPF_ST_MEM(SIZE[i.size], b.reg, b.off, Number(BigInt.asIntN(32, i.src.value))))
+          : this.emit(asm.BPF_STX_MEM(SIZE[i.size], b.reg, this.r(i.src.reg), b.off));
+        if (i.core) this.relocs.push({ insn: at, kind: "core", symbol: "", core: i.core });
         return;
       }
       case "slotaddr": {

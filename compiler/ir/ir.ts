@@ -27,18 +27,28 @@ export type CallTarget =
   | { kind: "kfunc"; name: string }
   | { kind: "local"; name: string };
 
+/**
+ * A CO-RE relocation carried by a load, a store or an `add` of an immediate
+ * (clang's preserve_access_index): the access `root` (a struct/union id in the
+ * kernel-type table of lowering, KernelBtf) and its raw access path (first 0,
+ * then member and array indices, as in "0:12:3"), and the BPF_CORE_* kind.
+ * The instruction's offset (or immediate) is the value for the build
+ * machine's layout; libbpf rewrites it for the running kernel.
+ */
+export interface CoreAccess { root: number; access: number[]; kind: number }
+
 export type Insn = (
   /** `nonnull`: the value is a pointer known not to be NULL (a bounds-checked packet pointer, a stack address). */
   | { op: "mov"; dst: VReg; src: Operand; w: Width; nonnull?: boolean }
-  | { op: "alu"; alu: AluOp; dst: VReg; a: VReg; b: Operand; w: Width }
+  | { op: "alu"; alu: AluOp; dst: VReg; a: VReg; b: Operand; w: Width; core?: CoreAccess }
   | { op: "neg"; dst: VReg; a: VReg; w: Width }
   /** Sign-extend the low `from` bits of `src` to 64 bits (movsx), or to 32 when w is 32. */
   | { op: "sext"; dst: VReg; src: VReg; from: 8 | 16 | 32; w: Width }
   /** Zero-extend: keep the low `from` bits. */
   | { op: "zext"; dst: VReg; src: VReg; from: 8 | 16 | 32 }
   | { op: "bswap"; dst: VReg; src: VReg; bits: 16 | 32 | 64 }
-  | { op: "load"; dst: VReg; base: Base; off: number; size: Size; signed: boolean }
-  | { op: "store"; base: Base; off: number; src: Operand; size: Size }
+  | { op: "load"; dst: VReg; base: Base; off: number; size: Size; signed: boolean; core?: CoreAccess }
+  | { op: "store"; base: Base; off: number; src: Operand; size: Size; core?: CoreAccess }
   /** dst = address of a stack slot (r10 + offset, fixed by the frame layout). */
   | { op: "slotaddr"; dst: VReg; slot: number; off: number }
   /** dst = address of a map (ld_imm64 relocated to the map's symbol). */

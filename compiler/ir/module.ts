@@ -1,6 +1,7 @@
 /** The IR of a whole object: what lowering hands to the optimiser and the backend. */
 import type { IrFunction, Loc } from "./ir.js";
 import type { Span } from "../diagnostics.js";
+import type { BtfType } from "../btf/types.js";
 import type { FuncType, MapKind, Type } from "../types/model.js";
 
 export interface MapDef {
@@ -71,5 +72,7 @@ export interface ModuleIR {
   /** Subprograms in .text: callbacks and functions called with BPF-to-BPF calls. */
   subprograms: SubprogramDef[];
   kfuncs: KfuncDef[];
+  /** The kernel's BTF types (and local `___flavour` types), when programs access kernel structs: CO-RE roots index it. */
+  kernelTypes?: readonly BtfType[];
   loc?: Loc;
 }

@@ -12,7 +12,8 @@ import {
   BOOL, I32, I64, OPAQUE, U32, U64, isScalar, promote, regWidth, sizeOf, alignOf, typeToString, usualArithmetic,
   type BoolType, type FuncType, type IntType, type StructType, type Type,
 } from "../types/model.js";
-import type { Binding, LVal, Val } from "./values.js";
+import type { Binding, Bitfield, CorePath, LVal, Val } from "./values.js";
+import { BPF_CORE_FIELD_BYTE_OFFSET } from "../btf/kinds.js";
 import { spanOf, locOf } from "./span.js";
 import { builtinName, resolveAlias } from "./types.js";
 import type { ModuleContext } from "./module.js";
@@ -23,6 +24,9 @@ import { rejectOptionalChain, unsupportedExpression, unsupportedOperator } from 
 import { unsupportedModuleStatement } from "./subset.js";
 
 interface Loop { brk: Block; cont: Block }
+
+/** A field access relocated as clang relocates one of a preserve_access_index struct. */
+const coreAccess = (p: CorePath) => ({ root: p.root, access: p.access, kind: BPF_CORE_FIELD_BYTE_OFFSET });
 interface Inline { decl: FunctionDeclaration; ret: Type; exit: Block; result?: VReg }
 
 export class FunctionLowerer {
@@ -81,7 +85,7 @@ export class FunctionLowerer {
       const t = types[i]!;
       const raw = this.b.vreg();
       this.b.emit({ op: "load", dst: raw, base: { kind: "reg", reg: ctx }, off: 8 * i, size: 8, signed: false });
-      if (t.kind === "kstruct") return this.bind(p, { k: "val", val: { k: "ref", base: { kind: "reg", reg: raw }, off: 0, t } });
+      if (t.kind === "kstruct") return this.bind(p, { k: "val", val: { k: "ref", base: { kind: "reg", reg: raw }, off: 0, t, core: { root: t.btfId, access: [0] } } });
       if (t.kind === "int" || t.kind === "bool") {
         return this.bind(p, { k: "val", val: this.convert({ k: "reg", reg: raw, t: U64, owned: true }, t, p, true) });
       }
@@ -178,15 +182,17 @@ export class FunctionLowerer {
   }
 
   /** The address of a memory reference, in a register. */
-  address(v: { base: Base; off: number }): VReg {
+  address(v: { base: Base; off: number; core?: CorePath }): VReg {
     const r = this.b.vreg();
     if (v.base.kind === "slot") {
       this.b.emit({ op: "slotaddr", dst: r, slot: v.base.slot, off: v.off });
       return r;
     }
-    if (v.off === 0) return v.base.reg;
+    // The address of a kernel struct's member: `r += off` relocated, as clang's `&task->comm`.
+    const core = v.core && v.core.access.length > 1 ? coreAccess(v.core) : undefined;
+    if (v.off === 0 && !core) return v.base.reg;
     this.b.emit({ op: "mov", dst: r, src: reg(v.base.reg), w: 64 });
-    this.b.emit({ op: "alu", alu: "add", dst: r, a: r, b: imm(v.off), w: 64 });
+    this.b.emit({ op: "alu", alu: "add", dst: r, a: r, b: imm(v.off), w: 64, ...(core ? { core } : {}) });
     return r;
   }
 
@@ -798,12 +804,14 @@ export class FunctionLowerer {
   load(lv: LVal, node: Node): Val {
     if (lv.k === "var") return { k: "reg", reg: lv.reg, t: lv.t, owned: false };
     const t = lv.t;
-    if (t.kind === "struct" || t.kind === "array" || t.kind === "kstruct") return { k: "ref", base: lv.base, off: lv.off, t };
+    const core = lv.core ? { core: coreAccess(lv.core) } : {};
+    if (lv.bitfield) return this.loadBitfield(lv, lv.bitfield);
+    if (t.kind === "struct" || t.kind === "array" || t.kind === "kstruct") return { k: "ref", base: lv.base, off: lv.off, t, ...(lv.core ? { core: lv.core } : {}) };
     if (t.kind === "ptr" && t.target.kind === "kstruct") {
       // A pointer member of a kernel struct: the pointed-to struct, by reference.
       const dst = this.b.vreg();
-      this.b.emit({ op: "load", dst, base: lv.base, off: lv.off, size: 8, signed: false });
-      return { k: "ref", base: { kind: "reg", reg: dst }, off: 0, t: t.target };
+      this.b.emit({ op: "load", dst, base: lv.base, off: lv.off, size: 8, signed: false, ...core });
+      return { k: "ref", base: { kind: "reg", reg: dst }, off: 0, t: t.target, core: { root: t.target.btfId, access: [0] } };
     }
     if (!isScalar(t) && t.kind !== "ptr" && t.kind !== "opaque" && t.kind !== "pkt") {
       this.fail(Codes.UnsupportedType, `A ${typeToString(t)} cannot be loaded from memory.`, node);
@@ -811,8 +819,31 @@ export class FunctionLowerer {
     const dst = this.b.vreg();
     const size = sizeOf(t) as Size;
     const signed = t.kind === "int" && t.signed && t.bits < 32;
-    this.b.emit({ op: "load", dst, base: lv.base, off: lv.off, size, signed });
+    this.b.emit({ op: "load", dst, base: lv.base, off: lv.off, size, signed, ...core });
     return { k: "reg", reg: dst, t, owned: true };
+  }
+
+  /**
+   * A kernel bitfield, read as clang reads `s->bits` of a preserve_access_index
+   * struct: one load relocated with FIELD_BYTE_OFFSET, then shifts. The load
+   * is of the storage unit libbpf computes (the member type's size, aligned,
+   * doubled until the bits fit), so the relocated offset and the shifts agree.
+   */
+  private loadBitfield(lv: LVal & { k: "mem" }, bf: Bitfield): Val {
+    let size = bf.unit;
+    let byteOff = Math.floor(bf.bitOffset / 8 / size) * size;
+    while (bf.bitOffset + bf.bits - byteOff * 8 > size * 8) {
+      size *= 2;
+      byteOff = Math.floor(bf.bitOffset / 8 / size) * size;
+    }
+    const dst = this.b.vreg();
+    const core = lv.core ? { core: coreAccess(lv.core) } : {};
+    this.b.emit({ op: "load", dst, base: lv.base, off: byteOff, size: size as Size, signed: false, ...core });
+    const lsh = 64 - (bf.bitOffset + bf.bits - byteOff * 8);
+    const signed = lv.t.kind === "int" && lv.t.signed;
+    if (lsh) this.b.emit({ op: "alu", alu: "lsh", dst, a: dst, b: imm(lsh), w: 64 });
+    if (bf.bits < 64) this.b.emit({ op: "alu", alu: signed ? "arsh" : "rsh", dst, a: dst, b: imm(64 - bf.bits), w: 64 });
+    return { k: "reg", reg: dst, t: lv.t, owned: true };
   }
 
   /** Assigns a place; returns the value assigned (the value of an assignment expression). */
@@ -826,8 +857,9 @@ export class FunctionLowerer {
       this.copy(lv, cv, node);
       return cv;
     }
+    if (lv.bitfield) this.fail(Codes.UnsupportedConstruct, "A kernel bitfield can be read, not assigned.", node);
     const src = this.operand(cv, node);
-    this.b.emit({ op: "store", base: lv.base, off: lv.off, src, size: sizeOf(lv.t) as Size });
+    this.b.emit({ op: "store", base: lv.base, off: lv.off, src, size: sizeOf(lv.t) as Size, ...(lv.core ? { core: coreAccess(lv.core) } : {}) });
     return src.kind === "imm" ? cv : { k: "reg", reg: src.reg, t: lv.t, owned: false };
   }
 
@@ -870,7 +902,10 @@ export class FunctionLowerer {
       const idx = this.rvalue(e.getArgumentExpressionOrThrow());
       if (idx.k === "imm") {
         const inBounds = idx.value >= 0n && idx.value < BigInt(obj.t.length);
-        if (inBounds) return { k: "mem", base: obj.base, off: obj.off + Number(idx.value) * esize, t: elem };
+        if (inBounds) {
+          const core = obj.core ? { core: { root: obj.core.root, access: [...obj.core.access, Number(idx.value)] } } : {};
+          return { k: "mem", base: obj.base, off: obj.off + Number(idx.value) * esize, t: elem, ...core };
+        }
         // A literal out of bounds is a mistake; a folded constant (an unrolled counter) keeps run-time semantics.
         const arg = unparen(e.getArgumentExpressionOrThrow());
         if (Node.isNumericLiteral(arg) || (Node.isPrefixUnaryExpression(arg) && Node.isNumericLiteral(arg.getOperand()))) {
@@ -897,8 +932,12 @@ export class FunctionLowerer {
     if (obj.k === "ref" && obj.t.kind === "kstruct") {
       const m = this.mod.kernel().member(obj.t.btfId, name);
       if (!m) this.fail(Codes.UnknownName, `struct ${obj.t.name} has no member '${name}' in this kernel's BTF.`, e.getNameNode());
-      if (m.bitfieldSize) this.fail(Codes.InvalidOperation, `'${name}' is a bitfield: reading kernel bitfields is not supported yet.`, e.getNameNode());
-      return { k: "mem", base: obj.base, off: obj.off + m.offset, t: m.type };
+      const core = obj.core ? { core: { root: obj.core.root, access: [...obj.core.access, ...m.path] } } : {};
+      if (m.bitfieldSize) {
+        const bitfield = { bitOffset: obj.off * 8 + m.bitOffset, bits: m.bitfieldSize, unit: this.mod.kernel().size(m.typeId) };
+        return { k: "mem", base: obj.base, off: obj.off + m.offset, t: m.type, bitfield, ...core };
+      }
+      return { k: "mem", base: obj.base, off: obj.off + m.offset, t: m.type, ...core };
     }
     if (obj.k === "reg" && obj.t.kind === "ctx") {
       const layout = CONTEXTS[obj.t.name];

@@ -101,7 +101,8 @@ function result(fl: Lowerer, ret: CType, dst: number, e: CallExpression): Val {
   const ta = e.getTypeArguments()[0];
   if (ta) {
     const t = fl.mod.types.resolve(ta);
-    if (t.kind === "struct" || t.kind === "array" || t.kind === "kstruct") return { k: "ref", base: { kind: "reg", reg: dst }, off: 0, t };
+    if (t.kind === "kstruct") return { k: "ref", base: { kind: "reg", reg: dst }, off: 0, t, core: { root: t.btfId, access: [0] } };
+    if (t.kind === "struct" || t.kind === "array") return { k: "ref", base: { kind: "reg", reg: dst }, off: 0, t };
     if (t.kind === "int" || t.kind === "bool") return { k: "reg", reg: dst, t: { kind: "ptr", target: t }, owned: true };
     // `<Ptr<u64>>`, as the helper documentation spells a pointer to an integer.
     if (t.kind === "ptr" && (t.target.kind === "int" || t.target.kind === "bool")) return { k: "reg", reg: dst, t, owned: true };

@@ -9,19 +9,54 @@ import type { BtfType } from "../btf/types.js";
 import { BrandIndex, DEFAULT_BTF, flattenMembers, parseBrand, readBtfFile, resolveType, type FlatMember } from "../vmlinux/index.js";
 import { BOOL, INTS, OPAQUE, type IntName, type Type } from "../types/model.js";
 
-export interface KernelMember { name: string; offset: number; bitfieldSize: number; type: Type }
+export interface KernelMember {
+  name: string;
+  /** Byte offset from the start of the struct (of the storage for bitfields: bitOffset / 8 rounded down). */
+  offset: number;
+  bitOffset: number;
+  bitfieldSize: number;
+  type: Type;
+  /** The member's BTF type id. */
+  typeId: number;
+  /** Member indices down to it through anonymous members: its part of a CO-RE access string. */
+  path: number[];
+}
 
 export class KernelBtf {
   private members = new Map<number, FlatMember[]>();
-  private constructor(readonly types: readonly BtfType[], private readonly index: BrandIndex) {}
+  /** Brands of `___flavour` types declared by the program (appended after the kernel's own types). */
+  private flavours = new Map<string, number>();
+  private constructor(readonly types: BtfType[], private readonly index: BrandIndex) {}
 
   static load(file = DEFAULT_BTF): KernelBtf {
     const btf = parseBtf(readBtfFile(file));
-    return new KernelBtf(btf.types, new BrandIndex(btf.types));
+    return new KernelBtf([...btf.types], new BrandIndex(btf.types));
+  }
+
+  /**
+   * A type the program declares itself, appended after the kernel's (a
+   * `___flavour` struct, its pointers and integers): the object carries it
+   * and libbpf relocates its accesses against the kernel's type of the
+   * flavourless name. Returns its id; `reserve()` then `define()` for types that refer to themselves.
+   */
+  reserve(): number {
+    this.types.push({ kind: BTF_KIND_INT, name: "", size: 0, encoding: 0 } as BtfType);
+    return this.types.length - 1;
+  }
+
+  define(id: number, t: BtfType, brand?: string): number {
+    this.types[id] = t;
+    if (brand) this.flavours.set(brand, id);
+    return id;
+  }
+
+  append(t: BtfType): number {
+    return this.define(this.reserve(), t);
   }
 
   /** The BTF id of a brand such as "struct task_struct"; undefined when this kernel has no such type. */
   lookup(brand: string): number | undefined {
+    if (this.flavours.has(brand)) return this.flavours.get(brand);
     const b = parseBrand(brand);
     return b ? this.index.resolve(b) : undefined;
   }
@@ -35,7 +70,16 @@ export class KernelBtf {
     if (!list) this.members.set(structId, (list = flattenMembers(this.types, structId)));
     const m = list.find((x) => x.name === name);
     if (!m) return undefined;
-    return { name, offset: m.bitOffset / 8, bitfieldSize: m.bitfieldSize, type: this.type(m.type) };
+    return {
+      name, offset: Math.floor(m.bitOffset / 8), bitOffset: m.bitOffset, bitfieldSize: m.bitfieldSize,
+      type: this.type(m.type), typeId: m.type, path: m.path,
+    };
+  }
+
+  /** Byte size of a type (typedefs and modifiers resolved): a bitfield's storage unit. */
+  size(id: number): number {
+    const t = this.types[resolveType(this.types, id)] as { size?: number };
+    return t.size ?? 0;
   }
 
   /** A kernel type as tsbpf sees a value of it: integers, kernel struct references, pointers. */

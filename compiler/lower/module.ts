@@ -169,6 +169,7 @@ export class ModuleContext {
       programs: progDefs,
       subprograms: subs,
       kfuncs: [...this.kfuncs.values()],
+      kernelTypes: this.kernelBtf?.types,
     };
   }
 

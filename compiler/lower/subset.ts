@@ -4,7 +4,8 @@
  * the subset is reported at itself with its own code rather than as a side
  * effect elsewhere (a rest parameter's `T[]` type, a missing argument, …).
  */
-import { Node, type ArrowFunction, type FunctionDeclaration, type FunctionExpression } from "ts-morph";
+import { Node } from "../frontend/ts-morph.js";
+import type { ArrowFunction, FunctionDeclaration, FunctionExpression } from "ts-morph";
 import { Codes, CompileError, diag } from "../diagnostics.js";
 import { spanOf } from "./span.js";
 

@@ -9,10 +9,11 @@ import { Codes, CompileError, diag } from "../diagnostics.js";
 import { isRuntimeFile } from "../frontend/project.js";
 import {
   BOOL, I32, INTS, KERNEL_STRUCTS, NULL, OPAQUE, VOID, layoutStruct,
-  type IntName, type MapKind, type MapType, type StructType, type Type,
+  type IntName, type KStructType, type MapKind, type MapType, type StructType, type Type,
 } from "../types/model.js";
 import { spanOf } from "./span.js";
 import type { KernelBtf } from "./kernel-btf.js";
+import { defineFlavour, flavourBrand } from "./flavour.js";
 
 /** Follows an import alias to the symbol it names. */
 export function resolveAlias(sym: TsSymbol | undefined): TsSymbol | undefined {
@@ -66,6 +67,7 @@ const CTX_CLASSES = new Set(["SkBuff", "XdpMd", "BpfSockAddr", "BpfNfCtx", "SkMs
 
 export class TypeResolver {
   private structs = new Map<Node, StructType>();
+  private flavours = new Map<Node, KStructType>();
   private resolving = new Set<Node>();
 
   /** `kernel` gives the kernel's BTF, loaded when a kernel type is first met. */
@@ -182,6 +184,7 @@ export class TypeResolver {
       if (brand !== undefined) {
         const k = this.kernel();
         const id = k.lookup(brand);
+        if (id === undefined && flavourBrand(brand)) return this.flavour(decl, brand);
         if (id === undefined) {
           throw new CompileError(diag(Codes.UnsupportedType, `${brand} is not in this kernel's BTF.`, spanOf(node)));
         }
@@ -192,6 +195,22 @@ export class TypeResolver {
     if (decl && (Node.isInterfaceDeclaration(decl) || Node.isClassDeclaration(decl))) return this.struct(decl);
     if (decl && Node.isTypeAliasDeclaration(decl)) return this.resolve(decl.getTypeNodeOrThrow());
     throw new CompileError(diag(Codes.UnsupportedType, `This type is not supported by tsbpf: '${node.getText()}'.`, spanOf(node)));
+  }
+
+  /** A `___flavour` kernel struct the program declares (see flavour.ts). */
+  private flavour(decl: import("ts-morph").InterfaceDeclaration, brand: string): KStructType {
+    const cached = this.flavours.get(decl);
+    if (cached) return cached;
+    const props = decl.getProperties().filter((p) => p.getSymbol()?.getName() !== "@btf");
+    const { type, define } = defineFlavour(this.kernel(), brand, props.map((p) => ({ name: p.getName(), type: () => this.annotation(p) })));
+    this.flavours.set(decl, type);
+    const bad = define();
+    if (bad !== undefined) {
+      const p = props.find((x) => x.getName() === bad)!;
+      throw new CompileError(diag(Codes.UnsupportedType,
+        `A field of ${brand} must be an integer, bool, a @btf struct (a pointer to it), Ptr<integer> or a FixedArray of integers.`, spanOf(p)));
+    }
+    return type;
   }
 
   /** An interface or field-only class as a C struct (cached: one StructType per declaration). */

@@ -3,7 +3,8 @@
  * and a message that says what to write instead (docs/language.md's table).
  * The lowering calls these where it meets a construct it does not lower.
  */
-import { Node, SyntaxKind, type BinaryExpression, type Expression } from "ts-morph";
+import { Node, SyntaxKind } from "../frontend/ts-morph.js";
+import type { BinaryExpression, Expression } from "ts-morph";
 import { Codes } from "../diagnostics.js";
 import type { FunctionLowerer } from "./function.js";
 

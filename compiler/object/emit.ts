@@ -14,10 +14,11 @@ import {
   STB_GLOBAL, STB_LOCAL, STB_WEAK, STT_FUNC, STT_NOTYPE, STT_OBJECT,
 } from "../elf/constants.js";
 import { writeElf, type ElfRelocInput, type ElfSectionInput, type ElfSymbolInput } from "../elf/writer.js";
-import type { MachineFunction } from "../backend/select.js";
+import type { MachineFunction, MachineReloc } from "../backend/select.js";
 import type { DataSection, FuncParam, ModuleIR } from "../ir/module.js";
 import { alignOf, alignUp, sizeOf, type Type } from "../types/model.js";
 import { BtfTypes } from "./btf-types.js";
+import { CoreTypes } from "./core-relo.js";
 import { mapDefinitionType, MAP_DEF_MEMBER_SIZE } from "./maps.js";
 
 interface PlacedFunction { mf: MachineFunction; section: string; offset: number /* in instructions */; global: boolean; params: FuncParam[]; ret: Type }
@@ -42,6 +43,7 @@ export function emitObject(mod: ModuleIR, code: Map<string, MachineFunction>): U
   for (const s of mod.subprograms) place(s.name, ".text", false, s.params, s.ret);
   for (const p of mod.programs) place(p.name, p.section, true, p.params, p.ret);
   const byName = new Map(placed.map((p) => [p.mf.name, p]));
+  const coreRelos: { section: string; offset: number; core: NonNullable<MachineReloc["core"]> }[] = [];
 
   for (const p of placed) {
     const insns = sectionInsns.get(p.section)!;
@@ -62,6 +64,9 @@ export function emitObject(mod: ModuleIR, code: Map<string, MachineFunction>): U
           relocations.push({ section: p.section, offset, symbol: { section: ".text" }, type: R_BPF_64_64 });
           break;
         }
+        case "core":
+          coreRelos.push({ section: p.section, offset, core: r.core! });
+          break;
         case "call": {
           // BPF-to-BPF call: libbpf reads the target insn as (.text + 0)/8 + imm + 1.
           insns[at]!.imm = byName.get(r.symbol)!.offset - 1;
@@ -85,6 +90,11 @@ export function emitObject(mod: ModuleIR, code: Map<string, MachineFunction>): U
       type: STT_FUNC, bind: p.global ? STB_GLOBAL : STB_LOCAL,
     });
   }
+
+  // ---- CO-RE: the accessed kernel types, copied after the functions as clang places them.
+  const core = coreRelos.length ? new CoreTypes(btf, mod.kernelTypes!) : undefined;
+  for (const c of coreRelos) core!.note(c.core);
+  const coreRecords = coreRelos.map((c) => ({ section: c.section, record: core!.record(c.offset, c.core) }));
 
   // ---- kfuncs: undefined symbols + extern FUNCs in .ksyms.
   const ksyms: { type: number; offset: number; size: number }[] = [];
@@ -163,7 +173,11 @@ export function emitObject(mod: ModuleIR, code: Map<string, MachineFunction>): U
       insnOff: (p.offset + l.insn) * 8, fileName: l.loc.file, lineText: l.loc.text, line: l.loc.line, col: l.loc.col,
     }))),
   }));
-  const ext = encodeBtfExt(btf, { funcInfo, lineInfo });
+  const coreRelo = [...sectionInsns.keys()].map((section) => ({
+    section,
+    records: coreRecords.filter((c) => c.section === section).map((c) => c.record).sort((a, b) => a.insnOff - b.insnOff),
+  }));
+  const ext = encodeBtfExt(btf, { funcInfo, lineInfo, coreRelo });
   sections.push({ name: ".BTF", type: SHT_PROGBITS, flags: 0, data: btf.encode(), align: 4 });
   sections.push({ name: ".BTF.ext", type: SHT_PROGBITS, flags: 0, data: ext, align: 4 });
 

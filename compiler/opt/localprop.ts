@@ -37,7 +37,9 @@ export function localprop(fn: IrFunction): IrFunction {
     const loads = new Map<string, { dst: VReg; root: string }>(p.length === 1 ? loadsOut.get(p[0]!) ?? [] : []);
     const roots = new Map<VReg, string>(p.length === 1 ? rootsOut.get(p[0]!) ?? [] : []);
     const rootOf = (base: import("../ir/ir.js").Base) => (base.kind === "slot" ? `s${base.slot}` : roots.get(base.reg) ?? "other");
-    const keyOf = (i: Insn & { op: "load" | "store" }) => `${i.base.kind === "slot" ? `s${i.base.slot}` : `r${i.base.reg}`}+${i.off}`;
+    // A CO-RE access is keyed by its access path too: fields at one build-time offset may part at load time.
+    const keyOf = (i: Insn & { op: "load" | "store" }) =>
+      `${i.base.kind === "slot" ? `s${i.base.slot}` : `r${i.base.reg}`}+${i.off}${i.core ? `@${i.core.root}:${i.core.access.join(":")}` : ""}`;
     b.insns = b.insns.map((i): Insn => {
       if (i.op === "load") {
         const prev = loads.get(`${keyOf(i)}:${i.size}:${i.signed}`);

@@ -44,3 +44,22 @@ describe("the TypeScript code cache", () => {
     expect(cacheFiles(off)).toEqual([]);
   }, 60_000);
 });
+
+describe("ts-morph is loaded once, through require", () => {
+  it("no compiler module imports a value from \"ts-morph\" (ESM would scan its 1 MB text for export names first)", () => {
+    const offenders: string[] = [];
+    const walk = (dir: string): void => {
+      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (p.endsWith(".ts") && !p.endsWith(path.join("frontend", "ts-morph.ts"))) {
+          const src = fs.readFileSync(p, "utf8");
+          if (/^import (?!type\b)[^;]*from "ts-morph";/m.test(src)) offenders.push(path.relative(ROOT, p));
+        }
+      }
+    };
+    walk(path.join(ROOT, "compiler"));
+    walk(path.join(ROOT, "cli"));
+    expect(offenders).toEqual([]);
+  });
+});
