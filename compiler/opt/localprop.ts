@@ -21,6 +21,8 @@ export function localprop(fn: IrFunction): IrFunction {
   const loadsOut = new Map<number, Map<string, { dst: VReg; root: string }>>();
   const rootsOut = new Map<number, Map<VReg, string>>();
   const bounds64 = new Map<number, Map<VReg, bigint>>();
+  const globalsOut = new Map<number, Map<VReg, string>>();
+  const heldOut = new Map<number, Map<string, VReg>>();
   for (const id of reversePostorder(fn)) {
     const b = fn.blocks[id]!;
     const p = preds[id]!;
@@ -40,7 +42,21 @@ export function localprop(fn: IrFunction): IrFunction {
     // A CO-RE access is keyed by its access path too: fields at one build-time offset may part at load time.
     const keyOf = (i: Insn & { op: "load" | "store" }) =>
       `${i.base.kind === "slot" ? `s${i.base.slot}` : `r${i.base.reg}`}+${i.off}${i.core ? `@${i.core.root}:${i.core.access.join(":")}` : ""}`;
+    // Registers holding exactly a global's address (ldglobal, copies): two of them name one place.
+    const globalAddr = new Map<VReg, string>(p.length === 1 ? globalsOut.get(p[0]!) ?? [] : []);
+    const placeOf = (i: Insn & { op: "load" | "store" }) =>
+      i.base.kind === "reg" && globalAddr.has(i.base.reg) && !i.core ? `${globalAddr.get(i.base.reg)}+${i.off}:${i.size}` : undefined;
+    // What each global place held when last loaded here: storing that register back changes nothing.
+    const held = new Map<string, VReg>(p.length === 1 ? heldOut.get(p[0]!) ?? [] : []);
+    const dead = new Set<Insn>();
     b.insns = b.insns.map((i): Insn => {
+      if (i.op === "store") {
+        const place = placeOf(i);
+        if (place && i.src.kind === "reg" && held.get(place) === i.src.reg) {
+          dead.add(i); // `g = g`
+          return i;
+        }
+      }
       if (i.op === "load") {
         const prev = loads.get(`${keyOf(i)}:${i.size}:${i.signed}`);
         if (prev) i = { op: "mov", dst: i.dst, src: { kind: "reg", reg: prev.dst }, w: 64, loc: i.loc };
@@ -50,7 +66,13 @@ export function localprop(fn: IrFunction): IrFunction {
         const r = rootOf(i.base);
         for (const [k, v] of loads) if (v.root === r || (!r.startsWith("g") && !v.root.startsWith("g")) || r === "other" && v.root.startsWith("s")) loads.delete(k);
       }
-      if (i.op === "call") loads.clear();
+      if (i.op === "call") { loads.clear(); held.clear(); }
+      if (i.op === "store") {
+        // any other store may write any global place (through a pointer, or this one)
+        const place = placeOf(i);
+        held.clear();
+        if (place && i.src.kind === "reg") held.set(place, i.src.reg);
+      }
       const c = evaluate(i, (r) => known.get(r));
       let n: Insn = i;
       switch (i.op) {
@@ -61,6 +83,11 @@ export function localprop(fn: IrFunction): IrFunction {
       }
       const d = n.op === "store" ? undefined : (n as { dst?: VReg }).dst;
       if (d === undefined) return n;
+      for (const [k, v] of held) if (v === d) held.delete(k);
+      globalAddr.delete(d);
+      if (n.op === "ldglobal") globalAddr.set(d, n.symbol);
+      if (n.op === "mov" && n.src.kind === "reg" && n.w === 64 && globalAddr.has(n.src.reg)) globalAddr.set(d, globalAddr.get(n.src.reg)!);
+      if (n.op === "load") { const place = placeOf(n); if (place && !n.signed) held.set(place, d); }
       // A redefined vreg no longer holds what a recorded load read, nor the address it read from.
       for (const [k, v] of loads) if (v.dst === d || k.startsWith(`r${d}+`)) loads.delete(k);
       roots.delete(d);
@@ -85,6 +112,9 @@ export function localprop(fn: IrFunction): IrFunction {
       known.delete(d);
       return n;
     });
+    if (dead.size) b.insns = b.insns.filter((x) => !dead.has(x));
+    globalsOut.set(id, globalAddr);
+    heldOut.set(id, held);
     b.term = foldTerm(b.term, known, operand);
     b.term = foldBounded(b.term, below32, below64);
     out.set(id, known);

@@ -402,3 +402,30 @@ describe("sccp", () => {
     expect(out).toContain("ret64 %1");
   });
 });
+
+describe("localprop: stores of what a global already holds", () => {
+  it("drops `g = g` (a load stored back to the same global), keeps it when anything may have written in between", async () => {
+    const { localprop } = await import("../../compiler/opt/localprop.js");
+    const same = run(localprop, ir(`
+    func f() entry b0
+    b0:
+      %1 = global g0
+      %2 = load.u64 [%1 + 0]
+      %3 = global g0
+      store.64 [%3 + 0], %2
+      ret32 0
+    `));
+    expect(same).not.toContain("store.64");
+    const between = run(localprop, ir(`
+    func f(%0) entry b0
+    b0:
+      %1 = global g0
+      %2 = load.u64 [%1 + 0]
+      store.64 [%0 + 0], 5
+      %3 = global g0
+      store.64 [%3 + 0], %2
+      ret32 0
+    `));
+    expect(between).toContain("store.64 [%3 + 0], %2");
+  });
+});
