@@ -453,17 +453,6 @@ export declare function fentry<A extends unknown[]>(fn: string, f: (...args: A) 
 export declare function fexit<A extends unknown[]>(fn: string, f: (...args: A) => Ret): Program<TracingCtx>;
 export declare function tpBtf<A extends unknown[]>(tp: string, f: (...args: A) => Ret): Program<TracingCtx>;
 export declare function syscall(fn: (ctx: SyscallCtx) => Ret): Program<SyscallCtx>;
-/** A STRUCT_OPS map (libbpf's `SEC(".struct_ops")` variable): register it with `bpf_map__attach_struct_ops`. */
-export declare class StructOps { private readonly struct_ops: never; }
-/**
- * STRUCT_OPS: an implementation of a kernel struct of function pointers, e.g.
- * `structOps("tcp_congestion_ops", { ssthresh, cong_avoid, undo_cwnd, name: "my_ca" })`.
- * Each function member is a module-level function, emitted as a `struct_ops/<function>`
- * program whose parameters are the member's arguments (kernel structs typed with
- * `tsbpf vmlinux` declarations); a `char[]` member takes a string literal, an
- * integer member a constant. The map is named after the variable.
- */
-export declare function structOps(type: string, members: { [member: string]: ((...args: never[]) => unknown) | string | number }): StructOps;
 /** Any libbpf section name; libbpf's rules pick the program type. */
 export declare function program<Ctx = unknown>(section: string, fn: (ctx: Ctx) => Ret): Program<Ctx>;
 

@@ -62,18 +62,6 @@ export interface KfuncDef {
   weak?: boolean;
 }
 
-/** A `.struct_ops` variable (STRUCT_OPS map): a kernel struct of function pointers and data. */
-export interface StructOpsDef {
-  /** The variable's (and map's) name. */
-  name: string;
-  /** The kernel struct, e.g. tcp_congestion_ops: its id in `kernelTypes`, name and size. */
-  typeId: number;
-  typeName: string;
-  size: number;
-  /** The members set, by index in the kernel struct: a program's symbol, or initial bytes. */
-  members: { index: number; offset: number; program?: string; bytes?: Uint8Array }[];
-}
-
 export interface ModuleIR {
   /** The entry file's path relative to the project root, as line_info names it. */
   file: string;
@@ -84,8 +72,6 @@ export interface ModuleIR {
   /** Subprograms in .text: callbacks and functions called with BPF-to-BPF calls. */
   subprograms: SubprogramDef[];
   kfuncs: KfuncDef[];
-  /** `structOps(…)` declarations, in source order (their function members are among `programs`). */
-  structOps?: StructOpsDef[];
   /** The kernel's BTF types (and local `___flavour` types), when programs access kernel structs: CO-RE roots index it. */
   kernelTypes?: readonly BtfType[];
   loc?: Loc;

@@ -95,10 +95,7 @@ export class FunctionLowerer {
     const body = fn.getBody()!;
     if (Node.isBlock(body)) {
       this.statements(body.getStatements());
-      if (!this.b.terminated) {
-        // struct_ops members may return void (their BTF prototype says so; the verifier reads no r0)
-        this.b.terminate(this.retType.kind === "void" ? { op: "ret", w: 64 } : { op: "ret", value: imm(0), w: regWidth(this.retType) });
-      }
+      if (!this.b.terminated) this.b.terminate({ op: "ret", value: imm(0), w: regWidth(this.retType) });
     } else {
       this.at(body);
       this.returnValue(this.convert(this.expr(body as Expression), this.retType, body), body);

@@ -7,14 +7,13 @@ import { Node, SyntaxKind } from "../frontend/ts-morph.js";
 import type { ArrowFunction, Expression, FunctionDeclaration, SourceFile, VariableDeclaration } from "ts-morph";
 import { Codes, CompileError, diag, type Diagnostic } from "../diagnostics.js";
 import { isRuntimeFile } from "../frontend/project.js";
-import type { DataSection, GlobalDef, MapDef, ModuleIR, ProgramDef, SubprogramDef, KfuncDef, StructOpsDef } from "../ir/module.js";
+import type { DataSection, GlobalDef, MapDef, ModuleIR, ProgramDef, SubprogramDef, KfuncDef } from "../ir/module.js";
 import { I8, I32, I64, OPAQUE, isScalar, sizeOf, type FuncType, type MapType, type Type } from "../types/model.js";
 import { FunctionLowerer } from "./function.js";
 import { KernelBtf } from "./kernel-btf.js";
 import { wrap } from "./literals.js";
 import { spanOf } from "./span.js";
 import { checkFunctionDeclaration, unsupportedModuleStatement } from "./subset.js";
-import { declareStructOps, type StructOpsProgram } from "./struct-ops.js";
 import { MAP_CLASSES, TypeResolver, builtinName, isLocalStorage, mapTypeArity, resolveAlias } from "./types.js";
 import type { Val } from "./values.js";
 
@@ -96,7 +95,6 @@ export class ModuleContext {
 
   lower(): ModuleIR {
     const programs: { decl: VariableDeclaration; call: import("ts-morph").CallExpression; factory: string }[] = [];
-    const structOps: { def: StructOpsDef; programs: StructOpsProgram[] }[] = [];
     for (const s of this.entry.getStatements()) {
       this.guard(() => {
         if (Node.isImportDeclaration(s)) {
@@ -126,10 +124,6 @@ export class ModuleContext {
               if (init && Node.isCallExpression(init) && builtinName(init.getExpression()) === "kfunc") {
                 return this.declareKfunc(d, init);
               }
-              if (init && Node.isCallExpression(init) && builtinName(init.getExpression()) === "structOps") {
-                structOps.push(declareStructOps(this.kernel(), d, init, (e) => this.constant(e)));
-                return;
-              }
               if (init && Node.isCallExpression(init)) {
                 const factory = builtinName(init.getExpression());
                 if (factory && factory in PROGRAM_SECTIONS) {
@@ -151,7 +145,7 @@ export class ModuleContext {
       this.diagnostics.push(diag(Codes.BadLicense, 'No license: add license("GPL") — the work-queue kfuncs are GPL-only.',
         { file: this.entry.getFilePath(), text: this.entry.getFullText(), start: 0, length: 0 }));
     }
-    if (programs.length === 0 && structOps.length === 0 && this.diagnostics.length === 0) {
+    if (programs.length === 0 && this.diagnostics.length === 0) {
       this.diagnostics.push(diag(Codes.NoPrograms, "No programs: declare one with `export const NAME = tc((ctx) => …)` or another factory.",
         { file: this.entry.getFilePath(), text: this.entry.getFullText(), start: 0, length: 0 }));
     }
@@ -159,22 +153,6 @@ export class ModuleContext {
     for (const p of programs) {
       const def = this.guard(() => this.lowerProgram(p.decl, p.call, p.factory));
       if (def) progDefs.push(def);
-    }
-    const slots = new Map<string, string>(); // program → the struct member it serves
-    for (const so of structOps) {
-      for (const p of so.programs) {
-        const def = this.guard(() => {
-          const had = slots.get(p.name);
-          if (had === p.slot) return undefined; // the same member of another map of the same type: one program
-          if (had) {
-            throw new CompileError(diag(Codes.BadProgram,
-              `'${p.name}' already implements ${had}: a struct_ops program serves one member (libbpf's rule); declare another function for ${p.slot}.`, spanOf(p.at)));
-          }
-          slots.set(p.name, p.slot);
-          return this.lowerStructOpsProgram(p);
-        });
-        if (def) progDefs.push(def);
-      }
     }
     const subs: SubprogramDef[] = [];
     for (let i = 0; i < this.subprogramQueue.length; i++) {
@@ -191,7 +169,6 @@ export class ModuleContext {
       programs: progDefs,
       subprograms: subs,
       kfuncs: [...this.kfuncs.values()],
-      structOps: structOps.map((so) => so.def),
       kernelTypes: this.kernelBtf?.types,
     };
   }
@@ -363,7 +340,7 @@ export class ModuleContext {
   }
 
   /** Compile-time integer expressions at module level (initialisers, map options). */
-  constant(e: Expression): bigint {
+  private constant(e: Expression): bigint {
     if (Node.isParenthesizedExpression(e)) return this.constant(e.getExpression());
     if (Node.isNumericLiteral(e) || Node.isBigIntLiteral(e)) {
       return BigInt(e.getText().replace(/_/g, "").replace(/n$/, "").replace(/^0([0-7]+)$/, "0o$1"));
@@ -492,17 +469,6 @@ export class ModuleContext {
       : fl.lowerBody(fn, [ctx]);
     const params = [{ name: "ctx", type: OPAQUE as Type }]; // `void *ctx`, as clang's programs declare it
     return { span: spanOf(d), name: d.getName(), section: PROGRAM_SECTIONS[factory]!(attach), fn: ir, params, ret };
-  }
-
-  /** A struct_ops member: the function, as a program with BPF_PROG arguments, in `struct_ops/<name>`. */
-  private lowerStructOpsProgram(p: StructOpsProgram): ProgramDef {
-    const t = this.functionType(p.decl);
-    if (t.ret.kind !== "int" && t.ret.kind !== "bool" && t.ret.kind !== "void") {
-      throw new CompileError(diag(Codes.BadProgram, "A struct_ops function returns an integer or void.", spanOf(p.decl.getReturnTypeNode() ?? p.decl)));
-    }
-    const fl = new FunctionLowerer(this, p.name, t.ret, p.decl);
-    const ir = fl.lowerTracingBody(p.decl, t.params);
-    return { span: spanOf(p.decl.getNameNode() ?? p.decl), name: p.name, section: `struct_ops/${p.name}`, fn: ir, params: [{ name: "ctx", type: OPAQUE }], ret: t.ret };
   }
 
   private lowerSubprogram(decl: FunctionDeclaration): SubprogramDef {

@@ -14,7 +14,7 @@ import type { BtfBuilder } from "../btf/builder.js";
 import type { BtfExtCoreReloRecord } from "../btf/ext.js";
 import {
   BTF_KIND_ARRAY, BTF_KIND_CONST, BTF_KIND_ENUM, BTF_KIND_ENUM64, BTF_KIND_FLOAT, BTF_KIND_FWD, BTF_KIND_INT,
-  BTF_KIND_FUNC_PROTO, BTF_KIND_PTR, BTF_KIND_RESTRICT, BTF_KIND_STRUCT, BTF_KIND_TYPEDEF, BTF_KIND_TYPE_TAG, BTF_KIND_UNION, BTF_KIND_VOLATILE,
+  BTF_KIND_PTR, BTF_KIND_RESTRICT, BTF_KIND_STRUCT, BTF_KIND_TYPEDEF, BTF_KIND_TYPE_TAG, BTF_KIND_UNION, BTF_KIND_VOLATILE,
 } from "../btf/kinds.js";
 import type { BtfType } from "../btf/types.js";
 import type { CoreAccess } from "../ir/ir.js";
@@ -51,11 +51,6 @@ export class CoreTypes {
         id = this.skip(t.type);
       } else throw new Error(`internal: CO-RE access ${a.access.join(":")} walks into a non-composite type [${id}]`);
     }
-  }
-
-  /** Keeps member `index` of kernel struct `id` in the object's copy (a struct_ops member set). */
-  noteMember(id: number, index: number): void {
-    this.note({ root: id, access: [0, index] } as CoreAccess);
   }
 
   /** Records the members an access needs; call for every access before `record()`. */
@@ -104,7 +99,7 @@ export class CoreTypes {
         const tk = this.kernel[target]?.kind;
         // Pointers to functions and other types no access reaches stay untyped.
         const keep = tk === BTF_KIND_STRUCT || tk === BTF_KIND_UNION || tk === BTF_KIND_INT || tk === BTF_KIND_FWD
-          || tk === BTF_KIND_ENUM || tk === BTF_KIND_ENUM64 || tk === BTF_KIND_PTR || tk === BTF_KIND_FUNC_PROTO;
+          || tk === BTF_KIND_ENUM || tk === BTF_KIND_ENUM64 || tk === BTF_KIND_PTR;
         out = b.reserve();
         this.local.set(id, out);
         b.set(out, { kind: BTF_KIND_PTR, type: keep ? this.type(t.type) : 0 });
@@ -119,8 +114,6 @@ export class CoreTypes {
       case BTF_KIND_FLOAT: out = b.float(t.name, t.size); break;
       case BTF_KIND_FWD: out = b.fwd(t.name, t.union); break;
       case BTF_KIND_ARRAY: out = b.arrayOf(this.type(t.type), t.nelems); break;
-      // struct_ops function-pointer members: libbpf wants a pointer to a prototype
-      case BTF_KIND_FUNC_PROTO: out = b.funcProto(this.type(t.ret), t.params.map((p) => ({ ...p, type: this.type(p.type) }))); break;
       default: throw new Error(`internal: CO-RE copy of BTF kind ${t.kind} ([${id}])`);
     }
     this.local.set(id, out);

@@ -92,10 +92,8 @@ export function emitObject(mod: ModuleIR, code: Map<string, MachineFunction>): U
   }
 
   // ---- CO-RE: the accessed kernel types, copied after the functions as clang places them.
-  const stOps = mod.structOps ?? [];
-  const core = coreRelos.length || stOps.length ? new CoreTypes(btf, mod.kernelTypes!) : undefined;
+  const core = coreRelos.length ? new CoreTypes(btf, mod.kernelTypes!) : undefined;
   for (const c of coreRelos) core!.note(c.core);
-  for (const so of stOps) for (const m of so.members) core!.noteMember(so.typeId, m.index);
   const coreRecords = coreRelos.map((c) => ({ section: c.section, record: core!.record(c.offset, c.core) }));
 
   // ---- kfuncs: undefined symbols + extern FUNCs in .ksyms.
@@ -130,29 +128,6 @@ export function emitObject(mod: ModuleIR, code: Map<string, MachineFunction>): U
   }
   if (mod.maps.length) sections.push({ name: ".maps", type: SHT_PROGBITS, flags: SHF_ALLOC | SHF_WRITE, data: new Uint8Array(mapOff), align: 8 });
 
-  // ---- struct_ops: each variable's bytes in .struct_ops, typed by the object's copy of the
-  // kernel struct (the members set); function members relocated to their programs.
-  const stVars: { type: number; offset: number; size: number }[] = [];
-  let stOff = 0;
-  if (stOps.length) {
-    const chunks: { off: number; data: Uint8Array }[] = [];
-    for (const so of stOps) {
-      stOff = alignUp(stOff, 8);
-      const data = new Uint8Array(so.size);
-      for (const m of so.members) {
-        if (m.bytes) data.set(m.bytes, m.offset);
-        if (m.program) relocations.push({ section: ".struct_ops", offset: stOff + m.offset, symbol: m.program, type: R_BPF_64_ABS64 });
-      }
-      chunks.push({ off: stOff, data });
-      stVars.push({ type: btf.variable(so.name, core!.type(so.typeId), BTF_VAR_GLOBAL_ALLOCATED), offset: stOff, size: so.size });
-      symbols.push({ name: so.name, section: ".struct_ops", value: stOff, size: so.size, type: STT_OBJECT, bind: STB_GLOBAL });
-      stOff += so.size;
-    }
-    const data = new Uint8Array(stOff);
-    for (const c of chunks) data.set(c.data, c.off);
-    sections.push({ name: ".struct_ops", type: SHT_PROGBITS, flags: SHF_ALLOC | SHF_WRITE, data, align: 8 });
-  }
-
   // ---- globals: one section per kind, natural alignment, declaration order.
   const dataSecs: { name: DataSection; vars: { type: number; offset: number; size: number }[]; size: number }[] = [];
   for (const secName of [".bss", ".data", ".rodata"] as DataSection[]) {
@@ -185,7 +160,6 @@ export function emitObject(mod: ModuleIR, code: Map<string, MachineFunction>): U
   for (const d of dataSecs) btf.datasec(d.name, d.size, d.vars);
   if (ksyms.length) btf.datasec(".ksyms", 0, ksyms);
   if (mapVars.length) btf.datasec(".maps", mapOff, mapVars);
-  if (stVars.length) btf.datasec(".struct_ops", stOff, stVars);
   btf.datasec("license", lic.length, [{ type: licVar, offset: 0, size: lic.length }]);
 
   // ---- .BTF.ext: func_info and line_info per code section.

@@ -172,7 +172,6 @@ interface Lib {
   bpf_program__fd: Fn;
   bpf_program__attach: Fn;
   bpf_link__destroy: Fn;
-  bpf_map__attach_struct_ops: Fn;
   bpf_map__name: Fn;
   bpf_map__fd: Fn;
   bpf_map__type: Fn;
@@ -261,7 +260,6 @@ function loadLib(): Lib {
       bpf_program__fd: bpf.func("int bpf_program__fd(bpf_program *prog)"),
       bpf_program__attach: bpf.func("void *bpf_program__attach(bpf_program *prog)"),
       bpf_link__destroy: bpf.func("int bpf_link__destroy(void *link)"),
-      bpf_map__attach_struct_ops: bpf.func("void *bpf_map__attach_struct_ops(bpf_map *map)"),
       bpf_map__name: bpf.func("const char *bpf_map__name(bpf_map *map)"),
       bpf_map__fd: bpf.func("int bpf_map__fd(bpf_map *map)"),
       bpf_map__type: bpf.func("int bpf_map__type(bpf_map *map)"),
@@ -652,20 +650,6 @@ export class BpfObject {
   }
 
   /** Attaches a program where its section says (tracing, tp_btf, …); returns a function that detaches it. */
-  /** Registers a STRUCT_OPS map with the kernel (libbpf's bpf_map__attach_struct_ops); returns the unregister function. */
-  attachStructOps(map: string): () => void {
-    const l = loadLib();
-    const m = l.bpf_object__find_map_by_name(this.obj, map);
-    if (!m) throw new Error(`no map ${map}`);
-    const link = l.bpf_map__attach_struct_ops(m);
-    if (!link) throw new Error(`bpf_map__attach_struct_ops(${map}) failed`);
-    let live = true;
-    return () => {
-      if (live) l.bpf_link__destroy(link);
-      live = false;
-    };
-  }
-
   attach(name: string): () => void {
     const l = loadLib();
     const prog = l.bpf_object__find_program_by_name(this.obj, name);
