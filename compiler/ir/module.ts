@@ -1,6 +1,7 @@
 /** The IR of a whole object: what lowering hands to the optimiser and the backend. */
 import type { IrFunction, Loc } from "./ir.js";
 import type { Span } from "../diagnostics.js";
+import type { BtfType } from "../btf/types.js";
 import type { FuncType, MapKind, Type } from "../types/model.js";
 
 export interface MapDef {
@@ -58,6 +59,22 @@ export interface KfuncDef {
   weak?: boolean;
 }
 
+/**
+ * A struct_ops map: a `.struct_ops` variable of a kernel struct type (libbpf's
+ * `SEC(".struct_ops") struct tcp_congestion_ops NAME = {…}`).
+ */
+export interface StructOpsDef {
+  /** The variable's (and so the map's) name. */
+  name: string;
+  /** The kernel BTF the struct comes from, and its type id there: the object's BTF copies it. */
+  kernelTypes: readonly BtfType[];
+  typeId: number;
+  /** The variable's bytes (scalar members and char arrays filled in; function pointers 0). */
+  data: Uint8Array;
+  /** Function-pointer members: byte offset → the program symbol (an R_BPF_64_ABS64). */
+  funcs: { offset: number; program: string }[];
+}
+
 export interface ModuleIR {
   /** The entry file's path relative to the project root, as line_info names it. */
   file: string;
@@ -68,5 +85,7 @@ export interface ModuleIR {
   /** Subprograms in .text: callbacks and functions called with BPF-to-BPF calls. */
   subprograms: SubprogramDef[];
   kfuncs: KfuncDef[];
+  /** struct_ops maps (absent: none). */
+  structOps?: StructOpsDef[];
   loc?: Loc;
 }

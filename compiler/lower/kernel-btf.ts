@@ -38,6 +38,21 @@ export class KernelBtf {
     return { name, offset: m.bitOffset / 8, bitfieldSize: m.bitfieldSize, type: this.type(m.type) };
   }
 
+  /**
+   * Whether struct `outer` is struct `inner` or begins with it (its first member,
+   * at offset 0, recursively): `tcp_sock` begins with `inet_connection_sock`,
+   * `inet_sock` and `sock`, so a `struct sock *` may be read as a `struct tcp_sock *`.
+   */
+  startsWith(outer: number, inner: number): boolean {
+    for (let id = resolveType(this.types, outer), guard = 0; guard < 64; guard++) {
+      if (id === resolveType(this.types, inner)) return true;
+      const t = this.types[id];
+      if (t?.kind !== BTF_KIND_STRUCT || !t.members.length || t.members[0]!.bitOffset !== 0) return false;
+      id = resolveType(this.types, t.members[0]!.type);
+    }
+    return false;
+  }
+
   /** A kernel type as tsbpf sees a value of it: integers, kernel struct references, pointers. */
   type(id: number): Type {
     const rid = resolveType(this.types, id);
