@@ -3,6 +3,7 @@
  * layouts come from the kernel's BTF (by default the running kernel's
  * /sys/kernel/btf/vmlinux), read once, when a program first uses a kernel type.
  */
+import * as fs from "node:fs";
 import { parseBtf } from "../btf/parse.js";
 import { BTF_KIND_ARRAY, BTF_KIND_ENUM, BTF_KIND_ENUM64, BTF_KIND_INT, BTF_KIND_PTR, BTF_KIND_STRUCT, BTF_KIND_UNION } from "../btf/kinds.js";
 import type { BtfType } from "../btf/types.js";
@@ -15,9 +16,18 @@ export class KernelBtf {
   private members = new Map<number, FlatMember[]>();
   private constructor(readonly types: readonly BtfType[], private readonly index: BrandIndex) {}
 
+  /** Parsed once per file version: parsing vmlinux's BTF takes a fifth of a second. */
+  private static cache = new Map<string, { stamp: string; btf: KernelBtf }>();
+
   static load(file = DEFAULT_BTF): KernelBtf {
+    const st = fs.statSync(file);
+    const stamp = `${st.size}:${st.mtimeMs}:${st.ino}`;
+    const hit = KernelBtf.cache.get(file);
+    if (hit?.stamp === stamp) return hit.btf;
     const btf = parseBtf(readBtfFile(file));
-    return new KernelBtf(btf.types, new BrandIndex(btf.types));
+    const k = new KernelBtf(btf.types, new BrandIndex(btf.types));
+    KernelBtf.cache.set(file, { stamp, btf: k });
+    return k;
   }
 
   /** The BTF id of a brand such as "struct task_struct"; undefined when this kernel has no such type. */

@@ -57,7 +57,7 @@ export function lowerStructOps(mod: ModuleContext, d: VariableDeclaration, call:
     const mt = kernel.types[resolveType(kernel.types, member!.type)]!;
     const pointee = mt.kind === BTF_KIND_PTR ? kernel.types[resolveType(kernel.types, mt.type)] : undefined;
     if (pointee?.kind === BTF_KIND_FUNC_PROTO) {
-      const fn = functionOf(value);
+      const fn = functionOf(Node.isShorthandPropertyAssignment(p) ? p.getValueSymbol() : value.getSymbol());
       if (!fn) fail(Codes.BadProgram, `'${name}' is a function member: give it a module-level function.`, value);
       if (mod.isSubprogram(fn!)) fail(Codes.BadProgram, `'${fn!.getName()}' is called by another function: a struct_ops program cannot also be called.`, value);
       mod.structOpsFunctions.add(fn!);
@@ -98,10 +98,9 @@ export function lowerStructOps(mod: ModuleContext, d: VariableDeclaration, call:
   return { def: { name: d.getName(), kernelTypes: kernel.types, typeId: st.btfId, data, funcs }, programs };
 }
 
-/** The module-level function a member value names. */
-function functionOf(value: Node): FunctionDeclaration | undefined {
-  if (!Node.isIdentifier(value)) return undefined;
-  const decl = resolveAlias(value.getSymbol())?.getDeclarations()[0];
+/** The module-level function a member value's symbol names. */
+function functionOf(sym: import("ts-morph").Symbol | undefined): FunctionDeclaration | undefined {
+  const decl = resolveAlias(sym)?.getDeclarations()[0];
   return decl && Node.isFunctionDeclaration(decl) && decl.getName() && Node.isSourceFile(decl.getParent()) ? decl : undefined;
 }
 

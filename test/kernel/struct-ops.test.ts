@@ -166,6 +166,9 @@ describeKernel("struct_ops tcp_congestion_ops, TypeScript and C", () => {
       + `interface TcpCongestionOps { readonly "@btf": "struct tcp_congestion_ops"; name: FixedArray<u8, 16>; bogus: u32 }\n`
       + `export const x = structOps<TcpCongestionOps>({ bogus: 1, name: "x" });\n`;
     expect(diagnosticsOf(other)).toEqual([{ code: "TSBPF1007", text: "bogus" }]);
+    // Shorthand members name their function.
+    expect(diagnosticsOf(head + `function undo_cwnd(sk: TcpSock): u32 { return 2; }\nexport const x = structOps<TcpCongestionOps>({ ssthresh: ss, undo_cwnd, name: "x" });\n`)).toEqual([]);
+    expect(diagnosticsOf(head + `const ssthresh: u32 = 1;\nexport const x = structOps<TcpCongestionOps>({ ssthresh, name: "x" });\n`)[0]!.code).toMatch(/^TS\d+$/);
     // A struct_ops program may be inlined into another, but not called (its symbol is the program's).
     expect(diagnosticsOf(head + `function ss2(sk: TcpSock): u32 { return ss(sk); }\nexport const x = structOps<TcpCongestionOps>({ ssthresh: ss2, undo_cwnd: ss, cong_avoid: ca, name: "x" });\n`)).toEqual([]);
     expect(diagnosticsOf(head + `/** @noinline */ function ssn(sk: TcpSock): u32 { return 2; }\nfunction ss2(sk: TcpSock): u32 { return ssn(sk); }\n`
