@@ -456,6 +456,25 @@ export declare function syscall(fn: (ctx: SyscallCtx) => Ret): Program<SyscallCt
 /** Any libbpf section name; libbpf's rules pick the program type. */
 export declare function program<Ctx = unknown>(section: string, fn: (ctx: Ctx) => Ret): Program<Ctx>;
 
+/**
+ * The members of a struct_ops map of kernel type `T` (a `tsbpf vmlinux`
+ * interface such as `TcpCongestionOps`): function members are module-level
+ * functions (each becomes a `struct_ops/<function>` program; the compiler checks
+ * its parameters against the kernel's), char arrays take a string literal,
+ * other members a constant.
+ */
+export type StructOpsInit<T> = {
+  [K in keyof T as K extends "@btf" ? never : K]?:
+    T[K] extends (...args: never) => infer R ? (...args: never) => R :
+    T[K] extends FixedArray<u8 | i8, number> ? string : T[K];
+};
+declare const structOpsBrand: unique symbol;
+export interface StructOps<T> {
+  readonly [structOpsBrand]: T;
+}
+/** `export const NAME = structOps<TcpCongestionOps>({ … })`: libbpf's `SEC(".struct_ops") struct tcp_congestion_ops NAME`. */
+export declare function structOps<T extends { readonly "@btf": string }>(ops: StructOpsInit<T>): StructOps<T>;
+
 // ---------------------------------------------------------------------------
 // Helpers (kernel names, so C ports line by line).
 

@@ -62,6 +62,22 @@ export interface KfuncDef {
   weak?: boolean;
 }
 
+/**
+ * A struct_ops map: a `.struct_ops` variable of a kernel struct type (libbpf's
+ * `SEC(".struct_ops") struct tcp_congestion_ops NAME = {…}`).
+ */
+export interface StructOpsDef {
+  /** The variable's (and so the map's) name. */
+  name: string;
+  /** The kernel BTF the struct comes from, and its type id there: the object's BTF copies it. */
+  kernelTypes: readonly BtfType[];
+  typeId: number;
+  /** The variable's bytes (scalar members and char arrays filled in; function pointers 0). */
+  data: Uint8Array;
+  /** Function-pointer members: byte offset → the program symbol (an R_BPF_64_ABS64). */
+  funcs: { offset: number; program: string }[];
+}
+
 export interface ModuleIR {
   /** The entry file's path relative to the project root, as line_info names it. */
   file: string;
@@ -74,5 +90,7 @@ export interface ModuleIR {
   kfuncs: KfuncDef[];
   /** The kernel's BTF types (and local `___flavour` types), when programs access kernel structs: CO-RE roots index it. */
   kernelTypes?: readonly BtfType[];
+  /** struct_ops maps (absent: none). */
+  structOps?: StructOpsDef[];
   loc?: Loc;
 }

@@ -3,6 +3,7 @@
  * layouts come from the kernel's BTF (by default the running kernel's
  * /sys/kernel/btf/vmlinux), read once, when a program first uses a kernel type.
  */
+import * as fs from "node:fs";
 import { parseBtf } from "../btf/parse.js";
 import { BTF_KIND_ARRAY, BTF_KIND_ENUM, BTF_KIND_ENUM64, BTF_KIND_INT, BTF_KIND_PTR, BTF_KIND_STRUCT, BTF_KIND_UNION } from "../btf/kinds.js";
 import type { BtfType } from "../btf/types.js";
@@ -28,10 +29,24 @@ export class KernelBtf {
   private flavours = new Map<string, number>();
   private constructor(readonly types: BtfType[], private readonly index: BrandIndex) {}
 
+  /** Parsed once per file version: parsing vmlinux's BTF takes a fifth of a second. */
+  private static cache = new Map<string, { stamp: string; types: readonly BtfType[]; index: BrandIndex }>();
+
   static load(file = DEFAULT_BTF): KernelBtf {
-    const btf = parseBtf(readBtfFile(file));
-    return new KernelBtf([...btf.types], new BrandIndex(btf.types));
+    // The parsed kernel BTF is kept per file version (a compile reads it once; a
+    // session or test run many times). Each load gets its own copy of the type
+    // list: a program's `___flavour` types are appended to it.
+    const st = fs.statSync(file);
+    const stamp = `${st.size}:${st.mtimeMs}:${st.ino}`;
+    let hit = KernelBtf.cache.get(file);
+    if (hit?.stamp !== stamp) {
+      const btf = parseBtf(readBtfFile(file));
+      hit = { stamp, types: btf.types, index: new BrandIndex(btf.types) };
+      KernelBtf.cache.set(file, hit);
+    }
+    return new KernelBtf([...hit.types], hit.index);
   }
+
 
   /**
    * A type the program declares itself, appended after the kernel's (a
@@ -80,6 +95,21 @@ export class KernelBtf {
   size(id: number): number {
     const t = this.types[resolveType(this.types, id)] as { size?: number };
     return t.size ?? 0;
+  }
+
+  /**
+   * Whether struct `outer` is struct `inner` or begins with it (its first member,
+   * at offset 0, recursively): `tcp_sock` begins with `inet_connection_sock`,
+   * `inet_sock` and `sock`, so a `struct sock *` may be read as a `struct tcp_sock *`.
+   */
+  startsWith(outer: number, inner: number): boolean {
+    for (let id = resolveType(this.types, outer), guard = 0; guard < 64; guard++) {
+      if (id === resolveType(this.types, inner)) return true;
+      const t = this.types[id];
+      if (t?.kind !== BTF_KIND_STRUCT || !t.members.length || t.members[0]!.bitOffset !== 0) return false;
+      id = resolveType(this.types, t.members[0]!.type);
+    }
+    return false;
   }
 
   /** A kernel type as tsbpf sees a value of it: integers, kernel struct references, pointers. */

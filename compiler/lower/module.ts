@@ -7,13 +7,14 @@ import { Node, SyntaxKind } from "../frontend/ts-morph.js";
 import type { ArrowFunction, Expression, FunctionDeclaration, SourceFile, VariableDeclaration } from "ts-morph";
 import { Codes, CompileError, diag, type Diagnostic } from "../diagnostics.js";
 import { isRuntimeFile } from "../frontend/project.js";
-import type { DataSection, GlobalDef, MapDef, ModuleIR, ProgramDef, SubprogramDef, KfuncDef } from "../ir/module.js";
+import type { DataSection, GlobalDef, MapDef, ModuleIR, ProgramDef, SubprogramDef, KfuncDef, StructOpsDef } from "../ir/module.js";
 import { I8, I32, I64, OPAQUE, isScalar, sizeOf, type FuncType, type MapType, type Type } from "../types/model.js";
 import { FunctionLowerer } from "./function.js";
 import { KernelBtf } from "./kernel-btf.js";
 import { wrap } from "./literals.js";
 import { spanOf } from "./span.js";
 import { checkFunctionDeclaration, unsupportedModuleStatement } from "./subset.js";
+import { lowerStructOps } from "./struct-ops.js";
 import { MAP_CLASSES, TypeResolver, builtinName, isLocalStorage, mapTypeArity, resolveAlias } from "./types.js";
 import type { Val } from "./values.js";
 
@@ -95,6 +96,7 @@ export class ModuleContext {
 
   lower(): ModuleIR {
     const programs: { decl: VariableDeclaration; call: import("ts-morph").CallExpression; factory: string }[] = [];
+    const structOpsDecls: { decl: VariableDeclaration; call: import("ts-morph").CallExpression }[] = [];
     for (const s of this.entry.getStatements()) {
       this.guard(() => {
         if (Node.isImportDeclaration(s)) {
@@ -130,6 +132,10 @@ export class ModuleContext {
                   programs.push({ decl: d, call: init, factory });
                   return;
                 }
+                if (factory === "structOps") {
+                  structOpsDecls.push({ decl: d, call: init });
+                  return;
+                }
               }
               this.declareGlobal(d, isConst);
             });
@@ -145,7 +151,7 @@ export class ModuleContext {
       this.diagnostics.push(diag(Codes.BadLicense, 'No license: add license("GPL") — the work-queue kfuncs are GPL-only.',
         { file: this.entry.getFilePath(), text: this.entry.getFullText(), start: 0, length: 0 }));
     }
-    if (programs.length === 0 && this.diagnostics.length === 0) {
+    if (programs.length === 0 && structOpsDecls.length === 0 && this.diagnostics.length === 0) {
       this.diagnostics.push(diag(Codes.NoPrograms, "No programs: declare one with `export const NAME = tc((ctx) => …)` or another factory.",
         { file: this.entry.getFilePath(), text: this.entry.getFullText(), start: 0, length: 0 }));
     }
@@ -153,6 +159,15 @@ export class ModuleContext {
     for (const p of programs) {
       const def = this.guard(() => this.lowerProgram(p.decl, p.call, p.factory));
       if (def) progDefs.push(def);
+    }
+    const structOps: StructOpsDef[] = [];
+    const structOpsPrograms = new Map<FunctionDeclaration, ProgramDef>();
+    for (const s of structOpsDecls) {
+      const r = this.guard(() => lowerStructOps(this, s.decl, s.call, structOpsPrograms));
+      if (r) {
+        progDefs.push(...r.programs);
+        structOps.push(r.def);
+      }
     }
     const subs: SubprogramDef[] = [];
     for (let i = 0; i < this.subprogramQueue.length; i++) {
@@ -170,6 +185,7 @@ export class ModuleContext {
       subprograms: subs,
       kfuncs: [...this.kfuncs.values()],
       kernelTypes: this.kernelBtf?.types,
+      ...(structOps.length ? { structOps } : {}),
     };
   }
 
@@ -340,7 +356,7 @@ export class ModuleContext {
   }
 
   /** Compile-time integer expressions at module level (initialisers, map options). */
-  private constant(e: Expression): bigint {
+  constant(e: Expression): bigint {
     if (Node.isParenthesizedExpression(e)) return this.constant(e.getExpression());
     if (Node.isNumericLiteral(e) || Node.isBigIntLiteral(e)) {
       return BigInt(e.getText().replace(/_/g, "").replace(/n$/, "").replace(/^0([0-7]+)$/, "0o$1"));
@@ -405,7 +421,17 @@ export class ModuleContext {
     };
   }
 
+  /** Functions that are struct_ops programs: they cannot also be called. */
+  readonly structOpsFunctions = new Set<FunctionDeclaration>();
+
+  isSubprogram(decl: FunctionDeclaration): boolean {
+    return this.subprograms.has(decl);
+  }
+
   requireSubprogram(decl: FunctionDeclaration): string {
+    if (this.structOpsFunctions.has(decl)) {
+      throw new CompileError(diag(Codes.BadProgram, `'${decl.getName()}' is a struct_ops program: it cannot also be called.`, spanOf(decl.getNameNode() ?? decl)));
+    }
     let name = this.subprograms.get(decl);
     if (!name) {
       name = decl.getName() ?? "anon";

@@ -20,6 +20,7 @@ import { alignOf, alignUp, sizeOf, type Type } from "../types/model.js";
 import { BtfTypes } from "./btf-types.js";
 import { CoreTypes } from "./core-relo.js";
 import { mapDefinitionType, MAP_DEF_MEMBER_SIZE } from "./maps.js";
+import { emitStructOps, STRUCT_OPS_SEC } from "./struct-ops.js";
 
 interface PlacedFunction { mf: MachineFunction; section: string; offset: number /* in instructions */; global: boolean; params: FuncParam[]; ret: Type }
 
@@ -156,8 +157,11 @@ export function emitObject(mod: ModuleIR, code: Map<string, MachineFunction>): U
     dataSecs.push({ name: secName, vars, size: off });
   }
 
+  const structOps = emitStructOps(mod.structOps ?? [], types, { sections, symbols, relocations });
+
   // ---- DATASECs, in clang's order.
   for (const d of dataSecs) btf.datasec(d.name, d.size, d.vars);
+  if (structOps) btf.datasec(STRUCT_OPS_SEC, structOps.size, structOps.vars);
   if (ksyms.length) btf.datasec(".ksyms", 0, ksyms);
   if (mapVars.length) btf.datasec(".maps", mapOff, mapVars);
   btf.datasec("license", lic.length, [{ type: licVar, offset: 0, size: lic.length }]);

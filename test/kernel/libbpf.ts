@@ -172,6 +172,7 @@ interface Lib {
   bpf_program__fd: Fn;
   bpf_program__attach: Fn;
   bpf_link__destroy: Fn;
+  bpf_map__attach_struct_ops: Fn;
   bpf_map__name: Fn;
   bpf_map__fd: Fn;
   bpf_map__type: Fn;
@@ -260,6 +261,7 @@ function loadLib(): Lib {
       bpf_program__fd: bpf.func("int bpf_program__fd(bpf_program *prog)"),
       bpf_program__attach: bpf.func("void *bpf_program__attach(bpf_program *prog)"),
       bpf_link__destroy: bpf.func("int bpf_link__destroy(void *link)"),
+      bpf_map__attach_struct_ops: bpf.func("void *bpf_map__attach_struct_ops(bpf_map *map)"),
       bpf_map__name: bpf.func("const char *bpf_map__name(bpf_map *map)"),
       bpf_map__fd: bpf.func("int bpf_map__fd(bpf_map *map)"),
       bpf_map__type: bpf.func("int bpf_map__type(bpf_map *map)"),
@@ -659,6 +661,23 @@ export class BpfObject {
     let live = true;
     return () => {
       if (live) l.bpf_link__destroy(link);
+      live = false;
+    };
+  }
+
+  /**
+   * Registers a struct_ops map with the kernel (libbpf 1.1: an update of the
+   * map's only element); returns a function that unregisters it.
+   */
+  attachStructOps(map: string): () => void {
+    const l = loadLib();
+    const m = l.bpf_object__find_map_by_name(this.handle(), map);
+    if (!m) throw new Error(`no map '${map}' in ${this.path} (maps: ${this.mapNames().join(", ")})`);
+    const link = l.bpf_map__attach_struct_ops(m);
+    if (!link) throw new Error(`bpf_map__attach_struct_ops(${map}) failed: ${errnoString(koffi.errno())}`);
+    let live = true;
+    return () => {
+      if (live) check(l.bpf_link__destroy(link), `bpf_link__destroy(${map})`);
       live = false;
     };
   }
