@@ -36,6 +36,7 @@ export const PASSES: [string, (fn: IrFunction) => IrFunction][] = [
   ["speculate", speculate],
   ["cfg", cfg],
   ["dce", dce],
+  ["cfg", cfg], // dce may have emptied blocks, leaving branches whose arms now agree
 ];
 
 export function optimize(fn: IrFunction): IrFunction {
