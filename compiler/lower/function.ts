@@ -4,7 +4,7 @@
  * needs a constant map pointer and a constant callback, as clang's inlining gives.
  */
 import { Node, SyntaxKind } from "../frontend/ts-morph.js";
-import type { ArrowFunction, Expression, FunctionDeclaration, Statement } from "ts-morph";
+import type { ArrowFunction, Expression, FunctionDeclaration, SourceFile, Statement } from "ts-morph";
 import { Codes, CompileError, diag } from "../diagnostics.js";
 import { FunctionBuilder } from "../ir/builder.js";
 import { imm, reg, type AluOp, type Base, type Block, type CmpOp, type IrFunction, type Operand, type Size, type VReg } from "../ir/ir.js";
@@ -1218,12 +1218,32 @@ export function shouldInline(decl: FunctionDeclaration): boolean {
   const statements = body.getDescendants().filter((n) => Node.isStatement(n) && !Node.isBlock(n)).length;
   if (!loops && statements <= 8) return true;
   // A function called from one place only is inlined whatever its size, as clang does with static functions.
-  const name = decl.getName();
-  const calls = decl.getSourceFile().getDescendantsOfKind(SyntaxKind.CallExpression)
-    .filter((c) => Node.isIdentifier(c.getExpression()) && c.getExpression().getText() === name).length;
-  const asValue = decl.getSourceFile().getDescendantsOfKind(SyntaxKind.Identifier)
-    .filter((id) => id.getText() === name && !Node.isCallExpression(id.getParent()) && id.getParent() !== decl).length;
-  return calls === 1 && asValue === 0;
+  const uses = nameUses(decl.getSourceFile());
+  const name = decl.getName() ?? "";
+  return (uses.calls.get(name) ?? 0) === 1 && (uses.values.get(name) ?? 0) === 0;
+}
+
+/**
+ * How often each name is called (`name(…)`) and used otherwise (not as an
+ * argument, not where a function declares it) in a file: counted once per file
+ * text, not once per call site (which made big files quadratic).
+ */
+const nameUseCache = new WeakMap<SourceFile, { text: string; calls: Map<string, number>; values: Map<string, number> }>();
+function nameUses(sf: SourceFile) {
+  const text = sf.getFullText();
+  const hit = nameUseCache.get(sf);
+  if (hit?.text === text) return hit;
+  const calls = new Map<string, number>(), values = new Map<string, number>();
+  const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
+  for (const id of sf.getDescendantsOfKind(SyntaxKind.Identifier)) {
+    const p = id.getParent();
+    if (Node.isCallExpression(p)) {
+      if (p.getExpression() === id) bump(calls, id.getText());
+    } else if (!(Node.isFunctionDeclaration(p) && p.getNameNode() === id)) bump(values, id.getText());
+  }
+  const entry = { text, calls, values };
+  nameUseCache.set(sf, entry);
+  return entry;
 }
 
 function retype(v: Val, t: Type): Val {
