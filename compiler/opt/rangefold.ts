@@ -10,7 +10,7 @@
  * An interval is the register's value read as a signed `w`-bit integer: ALU32
  * results are 32-bit values (the upper half zero), everything else 64-bit.
  */
-import type { CmpOp, Insn, IrFunction, Operand, VReg, Width } from "../ir/ir.js";
+import { successors, type CmpOp, type Insn, type IrFunction, type Operand, type VReg, type Width } from "../ir/ir.js";
 import { defUse } from "./util.js";
 
 export interface Range { w: Width; lo: bigint; hi: bigint }
@@ -92,16 +92,64 @@ function rangeOf(i: Insn, get: (v: VReg) => Range | undefined): Range | undefine
   }
 }
 
+/**
+ * Loop counters: `v = c0` before the loop and `t = v + k; v = t` (k > 0) in it,
+ * where every path from the increment back to itself that does not pass the
+ * initialisation crosses `br v < N` on its true edge, and c0 < N. Then each
+ * increment starts from a value below N, so v stays in [c0, N - 1 + k]. (A
+ * bare union over the definitions only sees v grow, and gives it its whole width.)
+ */
+function counters(fn: IrFunction, defs: Map<VReg, Insn[]>): Map<VReg, Range> {
+  const out = new Map<VReg, Range>();
+  const blockOf = new Map<Insn, number>();
+  for (const b of fn.blocks) for (const i of b.insns) blockOf.set(i, b.id);
+  for (const h of fn.blocks) {
+    const t = h.term;
+    if (t.op !== "br" || t.b.kind !== "imm" || !(t.cmp === "slt" || t.cmp === "lt")) continue;
+    const v = t.a, w = t.w, n = sw(t.b.value, w);
+    const ds = defs.get(v) ?? [];
+    if (ds.length !== 2) continue;
+    const init = ds.find((d) => d.op === "mov" && d.src.kind === "imm");
+    const step = ds.find((d) => d !== init);
+    if (!init || !step || init.op !== "mov" || init.src.kind !== "imm") continue;
+    // the step: `v = v + k`, or `v = t` with `t = v + k` defined once
+    let add: Insn | undefined = step;
+    if (step.op === "mov" && step.src.kind === "reg") add = defs.get(step.src.reg)?.length === 1 ? defs.get(step.src.reg)![0] : undefined;
+    if (!add || add.op !== "alu" || add.alu !== "add" || add.a !== v || add.b.kind !== "imm") continue;
+    const k = sw(add.b.value, w), c0 = sw(init.src.value, w);
+    if (k <= 0n || c0 >= n || (t.cmp === "lt" && (c0 < 0n || n < 0n)) || !fits(c0, n - 1n + k, w)) continue;
+    const incBlock = blockOf.get(step)!, initBlock = blockOf.get(init)!;
+    if (incBlock === initBlock) continue;
+    // every way from the increment round to it again, avoiding the initialisation, takes the true edge
+    const seen = new Set<number>();
+    const work = [...(h.id === incBlock ? [t.else] : successors(fn.blocks[incBlock]!.term))];
+    let safe = true;
+    while (work.length && safe) {
+      const id = work.pop()!;
+      if (seen.has(id) || id === initBlock) continue;
+      seen.add(id);
+      if (id === incBlock) { safe = false; break; }
+      const bt = fn.blocks[id]!.term;
+      for (const s of successors(bt)) if (!(id === h.id && s === t.then)) work.push(s);
+    }
+    if (!safe) continue;
+    out.set(v, { w, lo: c0, hi: n - 1n + k });
+    if (add !== step && step.op === "mov" && step.src.kind === "reg") out.set(step.src.reg, { w, lo: c0 + k, hi: n - 1n + k });
+  }
+  return out;
+}
+
 /** A range for every vreg, over all its definitions (parameters: anything). */
 export function ranges(fn: IrFunction): Map<VReg, Range> {
   const { defs } = defUse(fn);
-  const out = new Map<VReg, Range>();
+  const fixed = counters(fn, defs);
+  const out = new Map<VReg, Range>(fixed);
   const get = (v: VReg) => out.get(v);
   const widened = new Set<VReg>();
   for (let round = 0; round < 40; round++) {
     let changed = false;
     for (const [v, ds] of defs) {
-      if (widened.has(v)) continue;
+      if (widened.has(v) || fixed.has(v)) continue;
       let r: Range | undefined = ds.length === 0 ? top(64) : undefined;
       for (const d of ds) {
         const x = rangeOf(d, get);

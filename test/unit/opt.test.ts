@@ -429,3 +429,45 @@ describe("localprop: stores of what a global already holds", () => {
     expect(between).toContain("store.64 [%3 + 0], %2");
   });
 });
+
+describe("rangefold: loop counters", () => {
+  const loop = (extra: string) => ir(`
+    func f(%0) entry b0
+    b0:
+      %1 = mov64 0
+      jmp b1
+    b1:
+      br eq64 %1, 119 ? b3 : b2
+    b2:${extra}
+      %2 = add64 %1, 1
+      %1 = mov64 %2
+      br slt64 %1, 11 ? b1 : b3
+    b3:
+      ret64 %1
+    `);
+  it("bounds a counter by the loop's own test: `i == 119` never holds for i in [0, 11]", async () => {
+    const { rangefold } = await import("../../compiler/opt/rangefold.js");
+    expect(run(rangefold, loop(""))).toContain("b1:\n  jmp b2");
+  });
+  it("does not when another way round the loop skips the test", async () => {
+    const { rangefold } = await import("../../compiler/opt/rangefold.js");
+    // b2 may jump straight back to b1 without `i < 11`
+    const out = run(rangefold, ir(`
+    func f(%0) entry b0
+    b0:
+      %1 = mov64 0
+      jmp b1
+    b1:
+      br eq64 %1, 119 ? b3 : b2
+    b2:
+      %2 = add64 %1, 1
+      %1 = mov64 %2
+      br ne64 %0, 0 ? b1 : b4
+    b4:
+      br slt64 %1, 11 ? b1 : b3
+    b3:
+      ret64 %1
+    `));
+    expect(out).toContain("br eq64 %1, 119");
+  });
+});
