@@ -35,7 +35,9 @@ function installed(t: string): Promise<{ dir: string; status: number | null; out
     const dir = path.join(root, t);
     const init = tsbpf(["init", dir, "--template", t]);
     if (init.status !== 0) throw new Error(`tsbpf init failed: ${init.stderr}`);
-    p = run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline"], dir).then((r) => ({ dir, status: r.status, output: r.stdout + r.stderr }));
+    // --ignore-scripts: installing the file: dependency would run this checkout's `prepare`
+    // (tsc into dist/), racing the other installs and every test that runs bin/tsbpf
+    p = run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--ignore-scripts"], dir).then((r) => ({ dir, status: r.status, output: r.stdout + r.stderr }));
     installs.set(t, p);
   }
   return p;
