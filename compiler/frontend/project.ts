@@ -60,8 +60,7 @@ function createProject(): Project {
  */
 function programDiagnostics(project: Project): Diagnostic[] {
   const program = project.getProgram().compilerObject;
-  const own = (f: string) => path.resolve(f).startsWith(RUNTIME_TYPES_DIR + path.sep);
-  const files = program.getSourceFiles().filter((sf) => !own(sf.fileName));
+  const files = program.getSourceFiles().filter((sf) => !isRuntimeFile(sf.fileName));
   const all = ts.sortAndDeduplicateDiagnostics([
     ...program.getOptionsDiagnostics(),
     ...program.getGlobalDiagnostics(),

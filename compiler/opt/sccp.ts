@@ -10,7 +10,7 @@
 import { imm, successors, type Insn, type IrFunction, type Operand, type Terminator, type VReg } from "../ir/ir.js";
 import { evaluate } from "./constprop.js";
 import { foldCmp, immediateFor } from "./fold.js";
-import { predecessors } from "./util.js";
+import { agreed, predecessors, sameEntries } from "./util.js";
 
 /** Known constants; a vreg absent is not a constant (or not yet defined). */
 type Consts = Map<VReg, bigint>;
@@ -45,16 +45,11 @@ export function sccp(fn: IrFunction): IrFunction {
   for (let steps = 0; work.length && steps < 100_000; steps++) {
     const id = work.shift()!;
     const b = fn.blocks[id]!;
-    let k: Consts;
-    if (id === fn.entry && !preds[id]!.some((p) => executable.has(edge(p, id)))) k = new Map();
-    else {
-      const ins = preds[id]!.filter((p) => executable.has(edge(p, id))).map((p) => outOf.get(p)!);
-      if (id === fn.entry) ins.push(new Map()); // the function's own entry: nothing known
-      k = new Map(ins[0]);
-      for (const o of ins.slice(1)) for (const [r, v] of k) if (o.get(r) !== v) k.delete(r);
-    }
+    // the function's own entry knows nothing (whatever loops back to it)
+    const k: Consts = id === fn.entry ? new Map()
+      : agreed(preds[id]!.filter((p) => executable.has(edge(p, id))).map((p) => outOf.get(p)!));
     const prevIn = inOf.get(id);
-    if (prevIn && sameConsts(prevIn, k) && outOf.has(id)) continue;
+    if (prevIn && sameEntries(prevIn, k) && outOf.has(id)) continue;
     inOf.set(id, new Map(k));
     transfer(b.insns, k);
     outOf.set(id, k);
@@ -95,10 +90,4 @@ export function sccp(fn: IrFunction): IrFunction {
     }
   }
   return fn;
-}
-
-function sameConsts(a: Consts, b: Consts): boolean {
-  if (a.size !== b.size) return false;
-  for (const [k, v] of a) if (b.get(k) !== v) return false;
-  return true;
 }

@@ -13,7 +13,7 @@
  * ever addressed directly (`[slotN + off]`) cannot be reached any other way.
  */
 import { imm, type Base, type Insn, type IrFunction, type VReg } from "../ir/ir.js";
-import { defUse, predecessors } from "./util.js";
+import { agreed, defUse, predecessors, sameEntries } from "./util.js";
 
 /** Known bytes: `slot:offset` → byte value. */
 type Facts = Map<string, number>;
@@ -55,18 +55,10 @@ export function stackprop(fn: IrFunction): IrFunction {
     changed = false;
     for (const id of order) {
       const ps = preds[id]!.filter((p) => outFacts.has(p));
-      let f: Facts;
-      if (id === fn.entry) f = new Map();
-      else if (!ps.length) continue;
-      else {
-        f = new Map(outFacts.get(ps[0]!)!);
-        for (const p of ps.slice(1)) {
-          const o = outFacts.get(p)!;
-          for (const [k, v] of f) if (o.get(k) !== v) f.delete(k);
-        }
-      }
+      if (id !== fn.entry && !ps.length) continue;
+      const f: Facts = id === fn.entry ? new Map() : agreed(ps.map((p) => outFacts.get(p)!));
       const prev = inFacts.get(id);
-      if (prev && sameFacts(prev, f)) continue;
+      if (prev && sameEntries(prev, f)) continue;
       inFacts.set(id, f);
       const out = new Map(f);
       for (const i of fn.blocks[id]!.insns) transfer(i, out);
@@ -101,12 +93,6 @@ function known(f: Facts, slot: number, off: number, size: number): bigint | unde
     v = (v << 8n) | BigInt(byte);
   }
   return v;
-}
-
-function sameFacts(a: Facts, b: Facts): boolean {
-  if (a.size !== b.size) return false;
-  for (const [k, v] of a) if (b.get(k) !== v) return false;
-  return true;
 }
 
 function rootOf(roots: Map<VReg, Root>, base: Base): Root {

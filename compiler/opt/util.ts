@@ -39,3 +39,17 @@ export function predecessors(fn: IrFunction): number[][] {
   }
   return preds;
 }
+
+/** The entries all `maps` agree on: the meet of per-edge facts at a join. */
+export function agreed<K, V>(maps: readonly ReadonlyMap<K, V>[]): Map<K, V> {
+  const out = new Map(maps[0] ?? []);
+  for (const m of maps.slice(1)) for (const [k, v] of out) if (m.get(k) !== v) out.delete(k);
+  return out;
+}
+
+/** Whether two maps hold the same entries (a dataflow fact that did not change). */
+export function sameEntries<K, V>(a: ReadonlyMap<K, V>, b: ReadonlyMap<K, V>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [k, v] of a) if (b.get(k) !== v) return false;
+  return true;
+}
