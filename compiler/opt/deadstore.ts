@@ -9,14 +9,13 @@
  * could be read by anyone at any time).
  */
 import { def, successors, uses, type Base, type Insn, type IrFunction, type VReg } from "../ir/ir.js";
-import { pointerRoots, type Root } from "./stackprop.js";
+import { pointerRoots, rootOf } from "./stackprop.js";
 
 export function deadstore(fn: IrFunction): IrFunction {
   const roots = pointerRoots(fn);
   const slotOf = (base: Base): number | undefined => {
-    if (base.kind === "slot") return base.slot;
-    const r: Root | undefined = roots.get(base.reg);
-    return r?.kind === "slot" ? r.slot : undefined;
+    const r = rootOf(roots, base);
+    return r.kind === "slot" ? r.slot : undefined;
   };
   const tame = new Set(fn.slots.map((_, i) => i));
   // a slot's address used anywhere but as a load/store base or to derive another address of it escapes

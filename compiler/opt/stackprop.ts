@@ -95,7 +95,8 @@ function known(f: Facts, slot: number, off: number, size: number): bigint | unde
   return v;
 }
 
-function rootOf(roots: Map<VReg, Root>, base: Base): Root {
+/** Where a load or store's base points. */
+export function rootOf(roots: Map<VReg, Root>, base: Base): Root {
   if (base.kind === "slot") return { kind: "slot", slot: base.slot };
   return roots.get(base.reg) ?? { kind: "unknown" };
 }
