@@ -13,11 +13,14 @@ import { deadstore } from "./deadstore.js";
 import { sccp } from "./sccp.js";
 import { bswapcmp } from "./bswapcmp.js";
 import { thread } from "./thread.js";
+import { mergeret } from "./mergeret.js";
+import { zextelim } from "./zextelim.js";
 
 export const PASSES: [string, (fn: IrFunction) => IrFunction][] = [
   ["cfg", cfg],
   ["sroa", sroa],
   ["stackprop", stackprop],
+  ["zextelim", zextelim],
   ["constprop", constprop],
   ["rangefold", rangefold],
   ["sccp", sccp],
@@ -31,8 +34,11 @@ export const PASSES: [string, (fn: IrFunction) => IrFunction][] = [
   ["bswapcmp", bswapcmp],
   ["thread", thread],
   ["cfg", cfg],
+  ["zextelim", zextelim],
+  ["constprop", constprop], // threading and dce leave copies with a single definition
   ["localprop", localprop],
   ["dce", dce],
+  ["mergeret", mergeret],
   ["speculate", speculate],
   ["cfg", cfg],
   ["dce", dce],

@@ -17,6 +17,8 @@ export function speculate(fn: IrFunction): IrFunction {
   const { liveIn } = liveness(fn);
   const preds = predecessors(fn);
   const looping = inCycle(fn);
+  const returned = new Set(fn.blocks.flatMap((b) => (b.term.op === "ret" && b.term.value?.kind === "reg" ? [b.term.value.reg] : [])));
+  const callResults = new Set(fn.blocks.flatMap((b) => b.insns.flatMap((i) => (i.op === "call" && i.dst !== undefined ? [i.dst] : []))));
   for (const a of fn.blocks) {
     const t = a.term;
     if (t.op !== "br" || looping.has(a.id)) continue; // hoisting into a loop would run the move every iteration
@@ -27,6 +29,9 @@ export function speculate(fn: IrFunction): IrFunction {
       const mov = arm.insns[0]!;
       if (mov.op !== "mov" || mov.src.kind !== "imm") continue;
       if (liveIn[other]!.has(mov.dst) || uses(t).includes(mov.dst)) continue;
+      // the return value and a call's result both want r0: setting one early, where the
+      // branch still tests the other, would cost a copy (clang's `r1 = r0; w0 = 0`)
+      if (returned.has(mov.dst) && callResults.has(t.a)) continue;
       a.insns.push(mov);
       arm.insns = [];
       t[side] = arm.term.target;

@@ -7,6 +7,8 @@ import { dce } from "../../compiler/opt/dce.js";
 import { foldAlu, foldCmp } from "../../compiler/opt/fold.js";
 import { sinkconst } from "../../compiler/opt/sinkconst.js";
 import { speculate } from "../../compiler/opt/speculate.js";
+import { mergeret } from "../../compiler/opt/mergeret.js";
+import { zextelim } from "../../compiler/opt/zextelim.js";
 
 const run = (pass: (f: ReturnType<typeof parseFunction>) => unknown, text: string) => {
   const fn = parseFunction(text);
@@ -469,5 +471,74 @@ describe("rangefold: loop counters", () => {
       ret64 %1
     `));
     expect(out).toContain("br eq64 %1, 119");
+  });
+});
+
+describe("mergeret + speculate", () => {
+  it("gives a function one exit, so an error return becomes a move before the branch", () => {
+    const fn = parseFunction(ir(`
+    func f(%0) entry b0
+    b0:
+      br eq64 %0, 0 ? b1 : b2
+    b1:
+      ret32 -1
+    b2:
+      %3 = load.u32 [%0 + 0]
+      ret32 %3
+    `));
+    mergeret(fn);
+    speculate(fn);
+    cfg(fn);
+    expect(printFunction(fn)).toBe(ir(`
+    func f(%0) entry b0
+    b0:
+      %4 = mov32 -1
+      br eq64 %0, 0 ? b2 : b1
+    b1:
+      %3 = load.u32 [%0 + 0]
+      %4 = mov32 %3
+      jmp b2
+    b2:
+      ret32 %4
+    `));
+  });
+  it("leaves the move after a test of a call's result (both want r0)", () => {
+    const fn = parseFunction(ir(`
+    func f() entry b0
+    b0:
+      %1 = call helper bpf_get_prandom_u32()
+      br eq64 %1, 0 ? b1 : b2
+    b1:
+      ret32 0
+    b2:
+      ret32 1
+    `));
+    mergeret(fn);
+    speculate(fn);
+    expect(printFunction(fn)).toContain("br eq64 %1, 0 ? b1 : b2");
+  });
+});
+
+describe("zextelim", () => {
+  it("turns a zero-extension of a value whose upper half is already zero into a copy", () => {
+    expect(run(zextelim, ir(`
+    func f(%0) entry b0
+    b0:
+      %1 = load.u32 [%0 + 0]
+      %2 = zext %1 from 32
+      %3 = load.s32 [%0 + 4]
+      %4 = zext %3 from 32
+      %5 = zext %0 from 32
+      ret64 %2
+    `))).toBe(ir(`
+    func f(%0) entry b0
+    b0:
+      %1 = load.u32 [%0 + 0]
+      %2 = mov64 %1
+      %3 = load.s32 [%0 + 4]
+      %4 = zext %3 from 32
+      %5 = zext %0 from 32
+      ret64 %2
+    `));
   });
 });
