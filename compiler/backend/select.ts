@@ -8,7 +8,7 @@ import * as op from "../bpf/opcodes.js";
 import * as asm from "../bpf/asm.js";
 import type { BpfInsn } from "../bpf/insn.js";
 import { Codes, CompileError, diag } from "../diagnostics.js";
-import type { AluOp, Base, CmpOp, CoreAccess, Insn, IrFunction, Loc, Operand, Terminator, Width } from "../ir/ir.js";
+import { clearsUpperHalf, def, type AluOp, type Base, type CmpOp, type CoreAccess, type Insn, type IrFunction, type Loc, type Operand, type Terminator, type Width } from "../ir/ir.js";
 import { layoutFrame, MAX_STACK, type Frame } from "./frame.js";
 import { legalize } from "./legalize.js";
 import { allocate, linearOrder, type PhysReg } from "./regalloc.js";
@@ -85,6 +85,23 @@ class Selector {
     private readonly regs: Map<number, PhysReg>,
     private readonly frame: Frame,
   ) {}
+
+  private clean: Map<number, boolean> | undefined;
+
+  /** Whether every definition of v leaves its upper 32 bits zero. */
+  private upperClear(v: number): boolean {
+    if (!this.clean) {
+      this.clean = new Map();
+      for (const b of this.fn.blocks) {
+        for (const i of b.insns) {
+          const d = def(i);
+          if (d !== undefined) this.clean.set(d, (this.clean.get(d) ?? true) && clearsUpperHalf(i));
+        }
+      }
+      for (const p of this.fn.params) this.clean.set(p, false);
+    }
+    return this.clean.get(v) ?? false;
+  }
 
   run(): MachineFunction {
     this.lastLoc = undefined;
@@ -190,6 +207,10 @@ class Selector {
   private insn(i: Insn): void {
     switch (i.op) {
       case "mov":
+        // `w1 = w1` is no no-op: it clears the upper half, unless that is clear already
+        if (i.w === 32 && i.src.kind === "reg" && this.r(i.dst) === this.r(i.src.reg) && !this.upperClear(i.src.reg)) {
+          return void this.emit(asm.BPF_MOV32_REG(this.r(i.dst), this.r(i.dst)));
+        }
         return this.move(this.r(i.dst), i.src, i.w);
       case "alu": {
         const d = this.r(i.dst);

@@ -113,6 +113,18 @@ export function def(i: Insn | Terminator): VReg | undefined {
   }
 }
 
+/** Whether an instruction leaves bits 32–63 of its result zero. */
+export function clearsUpperHalf(i: Insn): boolean {
+  switch (i.op) {
+    case "alu": case "neg": return i.w === 32;
+    case "mov": return i.w === 32 || (i.src.kind === "imm" && i.src.value >= 0n && i.src.value < 1n << 32n);
+    case "sext": return i.w === 32;
+    case "zext": case "bswap": return i.op === "zext" || i.bits !== 64;
+    case "load": return i.size < 8 && !i.signed;
+    default: return false;
+  }
+}
+
 export function successors(t: Terminator): number[] {
   switch (t.op) {
     case "br": return t.then === t.else ? [t.then] : [t.then, t.else];

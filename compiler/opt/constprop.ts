@@ -6,7 +6,7 @@
  * defined once as a copy of another single-definition vreg is replaced by it.
  * Branches on constants become jumps.
  */
-import { imm, type CmpOp, type Insn, type IrFunction, type Operand, type Terminator, type VReg, type Width } from "../ir/ir.js";
+import { clearsUpperHalf, imm, type CmpOp, type Insn, type IrFunction, type Operand, type Terminator, type VReg, type Width } from "../ir/ir.js";
 import { defUse } from "./util.js";
 import { fitsS32, foldAlu, foldCmp, foldMov, foldNeg, foldSext, foldZext, immediateFor } from "./fold.js";
 
@@ -39,7 +39,9 @@ function step(fn: IrFunction): boolean {
   }
   for (const [v, ds] of defs) {
     const d = ds[0];
-    if (ds.length === 1 && d!.op === "mov" && d!.src.kind === "reg" && single(d!.src.reg) && d!.src.reg !== v && !consts.has(v)) {
+    // a 32-bit move is a copy only of a value whose upper half is zero already
+    if (ds.length === 1 && d!.op === "mov" && d!.src.kind === "reg" && single(d!.src.reg) && d!.src.reg !== v && !consts.has(v)
+      && (d!.w === 64 || (defs.get(d!.src.reg) ?? []).every(clearsUpperHalf) && !fn.params.includes(d!.src.reg))) {
       copies.set(v, d!.src.reg);
     }
   }

@@ -15,18 +15,23 @@ import { bswapcmp } from "./bswapcmp.js";
 import { thread } from "./thread.js";
 import { mergeret } from "./mergeret.js";
 import { zextelim } from "./zextelim.js";
+import { identity } from "./identity.js";
+import { minsplit } from "./minsplit.js";
 
 export const PASSES: [string, (fn: IrFunction) => IrFunction][] = [
   ["cfg", cfg],
   ["sroa", sroa],
   ["stackprop", stackprop],
   ["zextelim", zextelim],
+  ["identity", identity],
   ["constprop", constprop],
   ["rangefold", rangefold],
   ["sccp", sccp],
   ["localprop", localprop],
   ["cfg", cfg],
   ["constprop", constprop],
+  ["dce", dce],
+  ["minsplit", minsplit],
   ["rangefold", rangefold],
   ["deadstore", deadstore],
   ["dce", dce],
@@ -35,6 +40,7 @@ export const PASSES: [string, (fn: IrFunction) => IrFunction][] = [
   ["thread", thread],
   ["cfg", cfg],
   ["zextelim", zextelim],
+  ["identity", identity],
   ["constprop", constprop], // threading and dce leave copies with a single definition
   ["localprop", localprop],
   ["dce", dce],

@@ -10,8 +10,7 @@
  * An interval is the register's value read as a signed `w`-bit integer: ALU32
  * results are 32-bit values (the upper half zero), everything else 64-bit.
  */
-import { successors, type CmpOp, type Insn, type IrFunction, type Operand, type VReg, type Width } from "../ir/ir.js";
-import { defUse } from "./util.js";
+import { def, type Block, type CmpOp, type Insn, type IrFunction, type Operand, type Terminator, type VReg, type Width } from "../ir/ir.js";
 
 export interface Range { w: Width; lo: bigint; hi: bigint }
 
@@ -92,78 +91,172 @@ function rangeOf(i: Insn, get: (v: VReg) => Range | undefined): Range | undefine
   }
 }
 
+type State = Map<VReg, Range>;
+
+const NEGATED: Partial<Record<CmpOp, CmpOp>> = {
+  eq: "ne", ne: "eq", lt: "ge", ge: "lt", le: "gt", gt: "le", slt: "sge", sge: "slt", sle: "sgt", sgt: "sle",
+};
+const SWAPPED: Partial<Record<CmpOp, CmpOp>> = {
+  eq: "eq", ne: "ne", lt: "gt", gt: "lt", le: "ge", ge: "le", slt: "sgt", sgt: "slt", sle: "sge", sge: "sle",
+};
+const larger = (a: bigint, b: bigint) => (a > b ? a : b);
+const smaller = (a: bigint, b: bigint) => (a < b ? a : b);
+
 /**
- * Loop counters: `v = c0` before the loop and `t = v + k; v = t` (k > 0) in it,
- * where every path from the increment back to itself that does not pass the
- * initialisation crosses `br v < N` on its true edge, and c0 < N. Then each
- * increment starts from a value below N, so v stays in [c0, N - 1 + k]. (A
- * bare union over the definitions only sees v grow, and gives it its whole width.)
+ * What `a cmp b` holding says about a (both read at one width): a's narrowed
+ * range, or null when no value of a satisfies it (the edge cannot be taken).
  */
-function counters(fn: IrFunction, defs: Map<VReg, Insn[]>): Map<VReg, Range> {
-  const out = new Map<VReg, Range>();
-  const blockOf = new Map<Insn, number>();
-  for (const b of fn.blocks) for (const i of b.insns) blockOf.set(i, b.id);
-  for (const h of fn.blocks) {
-    const t = h.term;
-    if (t.op !== "br" || t.b.kind !== "imm" || !(t.cmp === "slt" || t.cmp === "lt")) continue;
-    const v = t.a, w = t.w, n = sw(t.b.value, w);
-    const ds = defs.get(v) ?? [];
-    if (ds.length !== 2) continue;
-    const init = ds.find((d) => d.op === "mov" && d.src.kind === "imm");
-    const step = ds.find((d) => d !== init);
-    if (!init || !step || init.op !== "mov" || init.src.kind !== "imm") continue;
-    // the step: `v = v + k`, or `v = t` with `t = v + k` defined once
-    let add: Insn | undefined = step;
-    if (step.op === "mov" && step.src.kind === "reg") add = defs.get(step.src.reg)?.length === 1 ? defs.get(step.src.reg)![0] : undefined;
-    if (!add || add.op !== "alu" || add.alu !== "add" || add.a !== v || add.b.kind !== "imm") continue;
-    const k = sw(add.b.value, w), c0 = sw(init.src.value, w);
-    if (k <= 0n || c0 >= n || (t.cmp === "lt" && (c0 < 0n || n < 0n)) || !fits(c0, n - 1n + k, w)) continue;
-    const incBlock = blockOf.get(step)!, initBlock = blockOf.get(init)!;
-    if (incBlock === initBlock) continue;
-    // every way from the increment round to it again, avoiding the initialisation, takes the true edge
-    const seen = new Set<number>();
-    const work = [...(h.id === incBlock ? [t.else] : successors(fn.blocks[incBlock]!.term))];
-    let safe = true;
-    while (work.length && safe) {
-      const id = work.pop()!;
-      if (seen.has(id) || id === initBlock) continue;
-      seen.add(id);
-      if (id === incBlock) { safe = false; break; }
-      const bt = fn.blocks[id]!.term;
-      for (const s of successors(bt)) if (!(id === h.id && s === t.then)) work.push(s);
-    }
-    if (!safe) continue;
-    out.set(v, { w, lo: c0, hi: n - 1n + k });
-    if (add !== step && step.op === "mov" && step.src.kind === "reg") out.set(step.src.reg, { w, lo: c0 + k, hi: n - 1n + k });
+function narrow(cmp: CmpOp, a: Range, b: Range): Range | null {
+  let { lo, hi } = a;
+  switch (cmp) {
+    // unsigned: below a non-negative bound means in [0, bound); above one, a non-negative
+    // value above it or a negative one (huge, unsigned), so only a non-negative a narrows
+    case "lt": case "le":
+      if (b.lo < 0n) return a;
+      lo = larger(lo, 0n);
+      hi = smaller(hi, cmp === "lt" ? b.hi - 1n : b.hi);
+      break;
+    case "gt": case "ge":
+      if (a.lo < 0n || b.lo < 0n) return a;
+      lo = larger(lo, cmp === "gt" ? b.lo + 1n : b.lo);
+      break;
+    case "slt": hi = smaller(hi, b.hi - 1n); break;
+    case "sle": hi = smaller(hi, b.hi); break;
+    case "sgt": lo = larger(lo, b.lo + 1n); break;
+    case "sge": lo = larger(lo, b.lo); break;
+    case "eq": lo = larger(lo, b.lo); hi = smaller(hi, b.hi); break;
+    case "ne":
+      if (b.lo === b.hi && b.lo === lo) lo += 1n;
+      else if (b.lo === b.hi && b.lo === hi) hi -= 1n;
+      break;
+    default: return a;
+  }
+  return lo > hi ? null : { w: a.w, lo, hi };
+}
+
+/** A register's stored range narrowed through a view of it at the compare's width (unchanged when the view is not exact). */
+function through(r: Range, view: Range): Range {
+  if (r.w === view.w) return view;
+  // a 64-bit register read at 32 bits: exact when it is a sign-extended or a zero-extended 32-bit value
+  if (r.w === 64) return fits(r.lo, r.hi, 32) || (r.lo >= 0n && r.hi < 1n << 32n && view.lo >= 0n) ? { w: 64, lo: view.lo, hi: view.hi } : r;
+  return view; // a 32-bit value read at 64 bits: the view is its value
+}
+
+/** The state along the edge from a block ending in `t` to `to`; null when the edge cannot be taken. */
+function refine(s: State, t: Terminator & { op: "br" }, to: number): State | null {
+  if (t.then === t.else) return s;
+  const cmp = to === t.then ? t.cmp : NEGATED[t.cmp];
+  if (!cmp) return s;
+  const ra = s.get(t.a) ?? top(64);
+  const a = at(ra, t.w);
+  const rb = t.b.kind === "reg" ? s.get(t.b.reg) ?? top(64) : undefined;
+  const c = t.b.kind === "imm" ? sw(t.b.value, t.w) : 0n;
+  const b = rb ? at(rb, t.w) : { w: t.w, lo: c, hi: c };
+  const na = narrow(cmp, a, b);
+  const nb = narrow(SWAPPED[cmp]!, b, a);
+  if (!na || !nb) return null;
+  const out = new Map(s);
+  out.set(t.a, through(ra, na));
+  if (rb && t.b.kind === "reg" && t.b.reg !== t.a) out.set(t.b.reg, through(rb, nb));
+  return out;
+}
+
+/** Where a growing range may stop: the constants the function compares against, their neighbours, and the type limits. */
+function thresholds(fn: IrFunction): bigint[] {
+  const out = new Set<bigint>([min(32), max(32), min(64), max(64), 0n, (1n << 32n) - 1n]);
+  for (const b of fn.blocks) {
+    const t = b.term;
+    if (t.op === "br" && t.b.kind === "imm") for (const d of [-1n, 0n, 1n]) out.add(sw(t.b.value, t.w) + d);
+  }
+  return [...out].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+}
+
+/** `next` (which contains `prev`) widened to the nearest thresholds beyond where it grew. */
+function widen(prev: Range, next: Range, ts: bigint[]): Range {
+  const w = next.w;
+  let { lo, hi } = next;
+  const p = at(prev, w);
+  if (hi > p.hi) hi = ts.find((t) => t >= hi && t <= max(w)) ?? max(w);
+  if (lo < p.lo) lo = [...ts].reverse().find((t) => t <= lo && t >= min(w)) ?? min(w);
+  return { w, lo, hi };
+}
+
+/** A block's instructions run over a state (a vreg with no range yet: anything). */
+function transfer(b: Block, s: State): State {
+  const out = new Map(s);
+  const get = (v: VReg) => out.get(v) ?? top(64);
+  for (const i of b.insns) {
+    const d = def(i);
+    if (d !== undefined) out.set(d, rangeOf(i, get) ?? top(64));
   }
   return out;
 }
 
-/** A range for every vreg, over all its definitions (parameters: anything). */
-export function ranges(fn: IrFunction): Map<VReg, Range> {
-  const { defs } = defUse(fn);
-  const fixed = counters(fn, defs);
-  const out = new Map<VReg, Range>(fixed);
-  const get = (v: VReg) => out.get(v);
-  const widened = new Set<VReg>();
-  for (let round = 0; round < 40; round++) {
-    let changed = false;
-    for (const [v, ds] of defs) {
-      if (widened.has(v) || fixed.has(v)) continue;
-      let r: Range | undefined = ds.length === 0 ? top(64) : undefined;
-      for (const d of ds) {
-        const x = rangeOf(d, get);
-        if (x) r = union(r, x);
+function reversePostorderRank(fn: IrFunction): number[] {
+  const rank = fn.blocks.map(() => fn.blocks.length);
+  const seen = new Set<number>();
+  const post: number[] = [];
+  const visit = (id: number) => {
+    if (seen.has(id)) return;
+    seen.add(id);
+    const t = fn.blocks[id]!.term;
+    for (const s of t.op === "br" ? [t.else, t.then] : t.op === "jmp" ? [t.target] : []) visit(s);
+    post.push(id);
+  };
+  visit(fn.entry);
+  post.reverse().forEach((id, k) => { rank[id] = k; });
+  return rank;
+}
+
+/**
+ * The range of every vreg on entry to each block (undefined: the block cannot
+ * run), by abstract interpretation as the verifier does it: along each branch
+ * edge the compared registers narrow (`i < n` taken bounds i by n's range),
+ * states meet at joins, and a range still growing after a few visits widens
+ * to the next constant the function compares against — so a loop counter
+ * settles at its loop's bound instead of its type's.
+ */
+export function blockRanges(fn: IrFunction): (State | undefined)[] {
+  const ts = thresholds(fn);
+  const entry: (State | undefined)[] = fn.blocks.map(() => undefined);
+  const visits = fn.blocks.map(() => 0);
+  entry[fn.entry] = new Map(fn.params.map((p) => [p, top(64)]));
+  // visit in reverse postorder (a block after its forward predecessors): loops settle in few rounds
+  const rank = reversePostorderRank(fn);
+  const work = new Set([fn.entry]);
+  for (let steps = 0; work.size; steps++) {
+    if (steps > 100 * fn.blocks.length + 1000) return fn.blocks.map(() => undefined); // did not settle: claim nothing
+    let id = -1;
+    for (const w of work) if (id < 0 || rank[w]! < rank[id]!) id = w;
+    work.delete(id);
+    const b = fn.blocks[id]!;
+    const s = transfer(b, entry[id]!);
+    const t = b.term;
+    const edges: [number, State | null][] =
+      t.op === "br" ? [[t.then, refine(s, t, t.then)], [t.else, refine(s, t, t.else)]] : t.op === "jmp" ? [[t.target, s]] : [];
+    for (const [to, es] of edges) {
+      if (!es) continue;
+      const old = entry[to];
+      let next = es;
+      if (old) {
+        next = new Map(old);
+        let changed = false;
+        for (const [v, r] of es) {
+          const o = old.get(v);
+          let u = union(o, r);
+          if (o && same(at(o, u.w), u)) continue;
+          if (o && visits[to]! > 3) u = widen(o, u, ts);
+          next.set(v, u);
+          changed = true;
+        }
+        if (!changed) continue;
       }
-      if (!r || same(out.get(v), r)) continue;
-      // growing after many rounds: a loop-carried value; give it its whole width
-      if (round >= 8) { r = top(r.w); widened.add(v); }
-      out.set(v, r);
-      changed = true;
+      entry[to] = next;
+      visits[to]!++;
+      work.add(to);
     }
-    if (!changed) break;
   }
-  return out;
+  return entry;
 }
 
 /** Whether `a cmp b` holds for every pair of values (true), none (false), or depends (undefined). */
@@ -186,13 +279,14 @@ export function decide(cmp: CmpOp, a: Range, b: Range): boolean | undefined {
 }
 
 export function rangefold(fn: IrFunction): IrFunction {
-  const rs = ranges(fn);
+  const entry = blockRanges(fn);
   for (const b of fn.blocks) {
     const t = b.term;
-    if (t.op !== "br") continue;
-    const a = rs.get(t.a);
-    const y = t.b.kind === "imm" ? { w: t.w, lo: sw(t.b.value, t.w), hi: sw(t.b.value, t.w) } : rs.get(t.b.reg);
-    if (!a || !y) continue;
+    const s0 = entry[b.id];
+    if (t.op !== "br" || !s0) continue;
+    const s = transfer(b, s0);
+    const a = s.get(t.a) ?? top(64);
+    const y = t.b.kind === "imm" ? { w: t.w, lo: sw(t.b.value, t.w), hi: sw(t.b.value, t.w) } : s.get(t.b.reg) ?? top(64);
     const taken = decide(t.cmp, at(a, t.w), at(y, t.w));
     if (taken !== undefined) b.term = { op: "jmp", target: taken ? t.then : t.else, loc: t.loc };
   }

@@ -11,7 +11,7 @@
  */
 import { uses, type IrFunction } from "../ir/ir.js";
 import { liveness } from "../ir/liveness.js";
-import { predecessors } from "./util.js";
+import { inCycle, predecessors } from "./util.js";
 
 export function speculate(fn: IrFunction): IrFunction {
   const { liveIn } = liveness(fn);
@@ -39,25 +39,4 @@ export function speculate(fn: IrFunction): IrFunction {
     }
   }
   return fn;
-}
-
-/** Blocks that can reach themselves. */
-function inCycle(fn: IrFunction): Set<number> {
-  const succ = (id: number) => {
-    const t = fn.blocks[id]!.term;
-    return t.op === "br" ? [t.then, t.else] : t.op === "jmp" ? [t.target] : [];
-  };
-  const out = new Set<number>();
-  for (const b of fn.blocks) {
-    const seen = new Set<number>();
-    const work = succ(b.id);
-    while (work.length) {
-      const id = work.pop()!;
-      if (id === b.id) { out.add(b.id); break; }
-      if (seen.has(id)) continue;
-      seen.add(id);
-      work.push(...succ(id));
-    }
-  }
-  return out;
 }

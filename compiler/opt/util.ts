@@ -53,3 +53,24 @@ export function sameEntries<K, V>(a: ReadonlyMap<K, V>, b: ReadonlyMap<K, V>): b
   for (const [k, v] of a) if (b.get(k) !== v) return false;
   return true;
 }
+
+/** Blocks that can reach themselves. */
+export function inCycle(fn: IrFunction): Set<number> {
+  const succ = (id: number) => {
+    const t = fn.blocks[id]!.term;
+    return t.op === "br" ? [t.then, t.else] : t.op === "jmp" ? [t.target] : [];
+  };
+  const out = new Set<number>();
+  for (const b of fn.blocks) {
+    const seen = new Set<number>();
+    const work = succ(b.id);
+    while (work.length) {
+      const id = work.pop()!;
+      if (id === b.id) { out.add(b.id); break; }
+      if (seen.has(id)) continue;
+      seen.add(id);
+      work.push(...succ(id));
+    }
+  }
+  return out;
+}

@@ -5,20 +5,8 @@
  * propagation and the register allocator then remove), as LLVM drops a `zext`
  * of a value whose upper bits are known zero.
  */
-import type { Insn, IrFunction, VReg } from "../ir/ir.js";
+import { clearsUpperHalf, type Insn, type IrFunction, type VReg } from "../ir/ir.js";
 import { defUse } from "./util.js";
-
-/** Whether an instruction leaves bits 32–63 of its result zero. */
-export function clearsUpperHalf(i: Insn): boolean {
-  switch (i.op) {
-    case "alu": case "neg": return i.w === 32;
-    case "mov": return i.w === 32 || (i.src.kind === "imm" && i.src.value >= 0n && i.src.value < 1n << 32n);
-    case "sext": return i.w === 32;
-    case "zext": case "bswap": return i.op === "zext" || i.bits !== 64;
-    case "load": return i.size < 8 && !i.signed;
-    default: return false;
-  }
-}
 
 export function zextelim(fn: IrFunction): IrFunction {
   const { defs } = defUse(fn);

@@ -542,3 +542,111 @@ describe("zextelim", () => {
     `));
   });
 });
+
+describe("rangefold: ranges along edges", () => {
+  it("bounds an index by a loop limit that is min(n, 64), so the index check folds", async () => {
+    const { rangefold } = await import("../../compiler/opt/rangefold.js");
+    // n = s.n < 64 ? s.n : 64; for (i = 0; i < n; i++) { if (i < 64) … }
+    const out = run(rangefold, ir(`
+    func f(%0) entry b0
+    b0:
+      %1 = load.u32 [%0 + 0]
+      %2 = mov32 64
+      br lt32 %1, 64 ? b1 : b2
+    b1:
+      %2 = mov32 %1
+      jmp b2
+    b2:
+      %3 = mov32 0
+      jmp b3
+    b3:
+      br lt32 %3, %2 ? b4 : b6
+    b4:
+      %4 = mov64 %3
+      br lt64 %4, 64 ? b5 : b6
+    b5:
+      %5 = add32 %3, 1
+      %3 = mov32 %5
+      jmp b3
+    b6:
+      ret32 %3
+    `));
+    expect(out).toContain("b4:\n  %4 = mov64 %3\n  jmp b5");
+    expect(out).toContain("br lt32 %3, %2 ? b4 : b6");
+  });
+  it("keeps the check when the limit may exceed the array", async () => {
+    const { rangefold } = await import("../../compiler/opt/rangefold.js");
+    const out = run(rangefold, ir(`
+    func f(%0) entry b0
+    b0:
+      %1 = load.u32 [%0 + 0]
+      %3 = mov32 0
+      jmp b1
+    b1:
+      br lt32 %3, %1 ? b2 : b4
+    b2:
+      %4 = mov64 %3
+      br lt64 %4, 64 ? b3 : b4
+    b3:
+      %5 = add32 %3, 1
+      %3 = mov32 %5
+      jmp b1
+    b4:
+      ret32 %3
+    `));
+    expect(out).toContain("br lt64 %4, 64 ? b3 : b4");
+  });
+  it("narrows a u32 by an unsigned 32-bit test and never takes an edge no value satisfies", async () => {
+    const { rangefold } = await import("../../compiler/opt/rangefold.js");
+    const out = run(rangefold, ir(`
+    func f(%0) entry b0
+    b0:
+      %1 = load.u32 [%0 + 0]
+      br lt32 %1, 10 ? b1 : b3
+    b1:
+      br gt64 %1, 9 ? b2 : b3
+    b2:
+      ret32 1
+    b3:
+      ret32 0
+    `));
+    expect(out).toContain("b1:\n  jmp b3");
+  });
+});
+
+describe("minsplit", () => {
+  const text = (use: string) => ir(`
+    func f(%0) entry b0
+    b0:
+      %1 = load.u32 [%0 + 0]
+      br lt32 %1, 64 ? b1 : b2
+    b1:
+      %2 = mov32 %1
+      jmp b3
+    b2:
+      %2 = mov32 64
+      jmp b3
+    b3:
+      %3 = mov32 0
+      jmp b4
+    b4:
+      ${use}
+    b5:
+      %4 = add32 %3, 1
+      %3 = mov32 %4
+      jmp b4
+    b6:
+      ret32 %3
+    `);
+  it("tests i < min(a, 64) as i < a, then i < 64", async () => {
+    const { minsplit } = await import("../../compiler/opt/minsplit.js");
+    const out = run(minsplit, text("br lt32 %3, %2 ? b5 : b6"));
+    expect(out).toContain("b4:\n  br lt32 %3, %1 ? b7 : b6");
+    expect(out).toContain("b7:\n  br lt32 %3, 64 ? b5 : b6");
+  });
+  it("leaves a minimum that is used otherwise, or compared the other way", async () => {
+    const { minsplit } = await import("../../compiler/opt/minsplit.js");
+    expect(run(minsplit, text("br gt32 %3, %2 ? b5 : b6"))).toContain("br gt32 %3, %2 ? b5 : b6");
+    expect(run(minsplit, text("%9 = add32 %2, 1\n      br lt32 %3, %2 ? b5 : b6"))).toContain("br lt32 %3, %2 ? b5 : b6");
+  });
+});
