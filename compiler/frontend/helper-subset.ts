@@ -29,30 +29,55 @@ export function helperNamesUsed(texts: Iterable<string>): Set<string> | undefine
   return names;
 }
 
-const blank = (s: string): string => s.replace(/[^\n]/g, " ");
+/** Where each helper's declarations (with their comments) lie in one helpers.d.ts text. */
+interface Layout {
+  text: string;
+  /** The text with everything but newlines turned to spaces. */
+  blank: string;
+  /** [name, start, end) of each declaration, in order. */
+  decls: [string, number, number][];
+}
+
+let cached: Layout | undefined;
 
 /**
- * helpers.d.ts with the declarations (and their documentation comments) of
- * helpers not in `keep` blanked out. Relies on the generated layout
- * (scripts/gen-helpers.mjs): one declaration per line, `export declare function
- * name…`, its `/** … *\/` comment directly above; anything else is kept as is.
+ * Relies on the generated layout (scripts/gen-helpers.mjs): one declaration per
+ * line, `export declare function name…`, its `/** … *\/` comment directly
+ * above; anything else is kept as is.
  */
-export function helperSubset(text: string, keep: ReadonlySet<string>): string {
-  const lines = text.split("\n");
+function layoutOf(text: string): Layout {
+  if (cached?.text === text) return cached;
+  const decls: [string, number, number][] = [];
+  let offset = 0;
   let docStart = -1;
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (line.startsWith("/**")) docStart = i;
+  let prev = "";
+  for (const line of text.split("\n")) {
+    const end = offset + line.length;
+    if (line.startsWith("/**")) docStart = offset;
     const m = /^export declare function (\w+)/.exec(line);
     if (m) {
-      if (!keep.has(m[1]!)) {
-        const from = docStart >= 0 && lines[i - 1] === " */" ? docStart : i;
-        for (let j = from; j <= i; j++) lines[j] = blank(lines[j]!);
-      }
+      decls.push([m[1]!, docStart >= 0 && prev === " */" ? docStart : offset, end]);
       docStart = -1;
     } else if (!line.startsWith(" *") && !line.startsWith("/**")) {
       docStart = -1;
     }
+    prev = line;
+    offset = end + 1;
   }
-  return lines.join("\n");
+  cached = { text, blank: text.replace(/[^\n]/g, " "), decls };
+  return cached;
+}
+
+/** helpers.d.ts with the declarations (and documentation comments) of helpers not in `keep` blanked out. */
+export function helperSubset(text: string, keep: ReadonlySet<string>): string {
+  const { blank, decls } = layoutOf(text);
+  const parts: string[] = [];
+  let at = 0;
+  for (const [name, start, end] of decls) {
+    if (keep.has(name)) continue;
+    parts.push(text.slice(at, start), blank.slice(start, end));
+    at = end;
+  }
+  parts.push(text.slice(at));
+  return parts.join("");
 }
