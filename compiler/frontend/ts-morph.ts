@@ -9,8 +9,8 @@ import { createRequire } from "node:module";
 import type * as TsMorph from "ts-morph";
 import { requireWithCodeCache } from "./code-cache.js";
 
-const require = createRequire(import.meta.url);
-const tsMorph = requireWithCodeCache<typeof TsMorph>(require, "ts-morph");
+const localRequire = createRequire(import.meta.url);
+const tsMorph = requireWithCodeCache<typeof TsMorph>(localRequire, "ts-morph");
 
 export const Node = tsMorph.Node;
 export type Node<T extends TsMorph.ts.Node = TsMorph.ts.Node> = TsMorph.Node<T>;
@@ -21,6 +21,6 @@ export type Project = TsMorph.Project;
 export const ts = tsMorph.ts;
 export type FileSystemHost = TsMorph.FileSystemHost;
 /** ts-morph's own host on the real file system: the instance of @ts-morph/common that ts-morph itself loaded. */
-export const RealFileSystemHost = (createRequire(require.resolve("ts-morph"))("@ts-morph/common") as {
+export const RealFileSystemHost = (createRequire(localRequire.resolve("ts-morph"))("@ts-morph/common") as {
   RealFileSystemHost: new () => FileSystemHost;
 }).RealFileSystemHost;
