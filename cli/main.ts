@@ -6,20 +6,33 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { UsageError } from "./output.js";
-import { register as registerBuild } from "./commands/build.js";
-import { register as registerCheck } from "./commands/check.js";
-import { register as registerInit } from "./commands/init.js";
-import { register as registerObjdump } from "./commands/objdump.js";
-import { register as registerSkeleton } from "./commands/skeleton.js";
-import { register as registerVerify } from "./commands/verify.js";
-import { register as registerVmlinux } from "./commands/vmlinux.js";
 
 type Register = (program: Command, setExitCode: (code: number) => void) => void;
 
-const COMMANDS: Register[] = [registerBuild, registerCheck, registerInit, registerObjdump, registerVerify, registerSkeleton, registerVmlinux];
+/**
+ * Each command's module, loaded only when needed: `tsbpf build` does not load
+ * the loader (koffi), the vmlinux generator or the verifier tools.
+ */
+const COMMANDS: Record<string, () => Promise<{ register: Register }>> = {
+  build: () => import("./commands/build.js"),
+  check: () => import("./commands/check.js"),
+  init: () => import("./commands/init.js"),
+  objdump: () => import("./commands/objdump.js"),
+  verify: () => import("./commands/verify.js"),
+  skeleton: () => import("./commands/skeleton.js"),
+  vmlinux: () => import("./commands/vmlinux.js"),
+};
+
+/** The named command alone; every command for help, a version or an unknown name. */
+async function commandsFor(argv: string[]): Promise<Register[]> {
+  const first = argv[0];
+  const names = first !== undefined && Object.hasOwn(COMMANDS, first) ? [first] : Object.keys(COMMANDS);
+  return (await Promise.all(names.map((n) => COMMANDS[n]!()))).map((m) => m.register);
+}
 
 export async function run(argv: string[]): Promise<number> {
   let code = 0;
+  const commands = await commandsFor(argv);
   const program = new Command()
     .name("tsbpf")
     .description("Compile TypeScript to BPF ELF objects that libbpf loads like clang's.")
@@ -27,7 +40,7 @@ export async function run(argv: string[]): Promise<number> {
     .exitOverride()
     .showHelpAfterError("(tsbpf --help lists the commands; tsbpf <command> --help their options)")
     .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
-  for (const register of COMMANDS) register(program, (c) => (code = c));
+  for (const register of commands) register(program, (c) => (code = c));
   try {
     await program.parseAsync(argv, { from: "user" });
   } catch (err) {

@@ -6,10 +6,11 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { Project, ts } from "./ts-morph.js";
-import type { SourceFile } from "ts-morph";
+import { Project, RealFileSystemHost, ts } from "./ts-morph.js";
+import type { CompilerOptions, SourceFile } from "ts-morph";
 import type { Diagnostic } from "../diagnostics.js";
 import { jsGlobalDiagnostic } from "./js-globals.js";
+import { helperNamesUsed, helperSubset } from "./helper-subset.js";
 
 function findRuntimeTypes(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
@@ -25,6 +26,7 @@ function findRuntimeTypes(): string {
 export const RUNTIME_TYPES_DIR = findRuntimeTypes();
 export const RUNTIME_INDEX = path.join(RUNTIME_TYPES_DIR, "index.d.ts");
 const RUNTIME_LIB = path.join(RUNTIME_TYPES_DIR, "lib.d.ts");
+const RUNTIME_HELPERS = path.join(RUNTIME_TYPES_DIR, "helpers.d.ts");
 
 export interface LoadedProgram {
   project: Project;
@@ -32,21 +34,34 @@ export interface LoadedProgram {
   diagnostics: Diagnostic[];
 }
 
-function createProject(): Project {
+/** The real file system, except that helpers.d.ts reads as `helpers` when it is set. */
+class HelperSubsetHost extends RealFileSystemHost {
+  helpers: string | undefined;
+
+  override readFileSync(filePath: string, encoding?: string): string {
+    if (this.helpers !== undefined && filePath === RUNTIME_HELPERS) return this.helpers;
+    return super.readFileSync(filePath, encoding);
+  }
+}
+
+const COMPILER_OPTIONS: CompilerOptions = {
+  strict: true,
+  noLib: true,
+  noEmit: true,
+  target: ts.ScriptTarget.ES2022,
+  module: ts.ModuleKind.ESNext,
+  moduleResolution: ts.ModuleResolutionKind.Bundler,
+  allowImportingTsExtensions: true,
+  types: [],
+  paths: { tsbpf: [RUNTIME_INDEX] },
+};
+
+function createProject(fileSystem?: HelperSubsetHost): Project {
   const project = new Project({
+    fileSystem,
     skipAddingFilesFromTsConfig: true,
     skipFileDependencyResolution: false,
-    compilerOptions: {
-      strict: true,
-      noLib: true,
-      noEmit: true,
-      target: ts.ScriptTarget.ES2022,
-      module: ts.ModuleKind.ESNext,
-      moduleResolution: ts.ModuleResolutionKind.Bundler,
-      allowImportingTsExtensions: true,
-      types: [],
-      paths: { tsbpf: [RUNTIME_INDEX] },
-    },
+    compilerOptions: COMPILER_OPTIONS,
   });
   project.addSourceFileAtPath(RUNTIME_LIB);
   return project;
@@ -78,10 +93,66 @@ function programDiagnostics(project: Project): Diagnostic[] {
 }
 
 export function loadProgram(entryPath: string): LoadedProgram {
+  return loadWithHelperSubset(entryPath) ?? loadWholeProgram(entryPath);
+}
+
+/** The program against the whole of tsbpf's declarations. */
+export function loadWholeProgram(entryPath: string): LoadedProgram {
   const project = createProject();
   const entry = project.addSourceFileAtPath(path.resolve(entryPath));
   project.resolveSourceFileDependencies();
   return { project, entry, diagnostics: programDiagnostics(project) };
+}
+
+let helpersText: string | undefined;
+
+/**
+ * The program against only the helpers its files name (helper-subset.ts), or
+ * undefined when that does not type-check cleanly: the caller then loads the
+ * whole program, so errors and their messages are always the whole file's.
+ */
+function loadWithHelperSubset(entryPath: string): LoadedProgram | undefined {
+  const entryFile = path.resolve(entryPath);
+  const names = helperNamesUsed(userTexts(entryFile));
+  if (!names) return undefined;
+  try {
+    helpersText ??= fs.readFileSync(RUNTIME_HELPERS, "utf8");
+  } catch {
+    return undefined;
+  }
+  const host = new HelperSubsetHost();
+  host.helpers = helperSubset(helpersText, names);
+  const project = createProject(host);
+  const entry = project.addSourceFileAtPath(entryFile);
+  project.resolveSourceFileDependencies();
+  const diagnostics = programDiagnostics(project);
+  return diagnostics.length ? undefined : { project, entry, diagnostics };
+}
+
+/**
+ * The texts of the user's files the entry reaches, found by TypeScript's
+ * import scanner (no parse). A file missed here can only leave a helper out,
+ * which TypeScript then reports, and the build uses the whole file.
+ */
+function userTexts(entry: string): string[] {
+  const texts: string[] = [];
+  const seen = new Set<string>();
+  const queue = [entry];
+  while (queue.length) {
+    const file = queue.pop()!;
+    if (seen.has(file) || isRuntimeFile(file)) continue;
+    seen.add(file);
+    const text = ts.sys.readFile(file);
+    if (text === undefined) continue;
+    texts.push(text);
+    const info = ts.preProcessFile(text, true, true);
+    for (const ref of info.referencedFiles) queue.push(path.resolve(path.dirname(file), ref.fileName));
+    for (const imp of info.importedFiles) {
+      const resolved = ts.resolveModuleName(imp.fileName, file, COMPILER_OPTIONS, ts.sys).resolvedModule;
+      if (resolved) queue.push(path.resolve(resolved.resolvedFileName));
+    }
+  }
+  return texts;
 }
 
 /**
@@ -97,7 +168,8 @@ export class ProgramCache {
     const key = path.resolve(entryPath);
     let project = this.projects.get(key);
     if (!project) {
-      const loaded = loadProgram(key);
+      // The whole file: a later edit may call any helper.
+      const loaded = loadWholeProgram(key);
       this.projects.set(key, loaded.project);
       return loaded;
     }

@@ -9,7 +9,8 @@ import { createRequire } from "node:module";
 import type * as TsMorph from "ts-morph";
 import { requireWithCodeCache } from "./code-cache.js";
 
-const tsMorph = requireWithCodeCache<typeof TsMorph>(createRequire(import.meta.url), "ts-morph");
+const localRequire = createRequire(import.meta.url);
+const tsMorph = requireWithCodeCache<typeof TsMorph>(localRequire, "ts-morph");
 
 export const Node = tsMorph.Node;
 export type Node<T extends TsMorph.ts.Node = TsMorph.ts.Node> = TsMorph.Node<T>;
@@ -18,3 +19,8 @@ export type SyntaxKind = TsMorph.SyntaxKind;
 export const Project = tsMorph.Project;
 export type Project = TsMorph.Project;
 export const ts = tsMorph.ts;
+export type FileSystemHost = TsMorph.FileSystemHost;
+/** ts-morph's own host on the real file system: the instance of @ts-morph/common that ts-morph itself loaded. */
+export const RealFileSystemHost = (createRequire(localRequire.resolve("ts-morph"))("@ts-morph/common") as {
+  RealFileSystemHost: new () => FileSystemHost;
+}).RealFileSystemHost;
