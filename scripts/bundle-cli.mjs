@@ -8,9 +8,10 @@
  *
  * Each module is TypeScript's own CommonJS transpilation of its dist/ file,
  * with `import.meta.url` standing for that file's URL, so the modules see the
- * same paths as unbundled. dist/tsbpf.cjs.json lists the files and a digest of
- * their text: cli/launch.ts uses the bundle only while dist/ still holds exactly
- * those files (a plain `tsc` run after this leaves it unused, never stale).
+ * same paths as unbundled. dist/tsbpf.cjs.json lists the files, their sizes and
+ * modification times, and a digest of their text: cli/launch.ts uses the bundle
+ * only while dist/ still holds exactly those files (a plain `tsc` run after this
+ * leaves it unused, never stale).
  *
  *   node scripts/bundle-cli.mjs [--dist DIR]
  */
@@ -107,5 +108,9 @@ function writeAtomic(file, text) {
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const { text, files } = bundle();
   writeAtomic(path.join(DIST, "tsbpf.cjs"), text);
-  writeAtomic(path.join(DIST, "tsbpf.cjs.json"), `${JSON.stringify({ entry: ENTRY, files, digest: digestOf(DIST, files) }, null, 1)}\n`);
+  const stamps = files.map((f) => {
+    const st = fs.statSync(path.join(DIST, f));
+    return [st.size, st.mtimeMs];
+  });
+  writeAtomic(path.join(DIST, "tsbpf.cjs.json"), `${JSON.stringify({ entry: ENTRY, files, stamps, digest: digestOf(DIST, files) })}\n`);
 }
