@@ -25,7 +25,8 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const argv = process.argv.slice(2);
 const DIST = path.resolve(argv.includes("--dist") ? argv[argv.indexOf("--dist") + 1] : path.join(ROOT, "dist"));
 const ENTRY = "cli/main.js";
-const ts = createRequire(path.join(ROOT, "package.json"))("typescript");
+/** TypeScript (the devDependency `tsc` is), loaded when bundling. */
+let ts;
 
 /** The digest cli/launch.ts recomputes: each file's name and text, in order. */
 export function digestOf(dist, files) {
@@ -106,11 +107,18 @@ function writeAtomic(file, text) {
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const { text, files } = bundle();
-  writeAtomic(path.join(DIST, "tsbpf.cjs"), text);
-  const stamps = files.map((f) => {
-    const st = fs.statSync(path.join(DIST, f));
-    return [st.size, st.mtimeMs];
-  });
-  writeAtomic(path.join(DIST, "tsbpf.cjs.json"), `${JSON.stringify({ entry: ENTRY, files, stamps, digest: digestOf(DIST, files) })}\n`);
+  try {
+    ts = createRequire(path.join(ROOT, "package.json"))("typescript");
+    const { text, files } = bundle();
+    const stamps = files.map((f) => {
+      const st = fs.statSync(path.join(DIST, f));
+      return [st.size, st.mtimeMs];
+    });
+    writeAtomic(path.join(DIST, "tsbpf.cjs"), text);
+    writeAtomic(path.join(DIST, "tsbpf.cjs.json"), `${JSON.stringify({ entry: ENTRY, files, stamps, digest: digestOf(DIST, files) })}\n`);
+  } catch (err) {
+    // Without a bundle the command line runs from the ES modules: slower to start, same results.
+    for (const f of ["tsbpf.cjs.json", "tsbpf.cjs"]) fs.rmSync(path.join(DIST, f), { force: true });
+    process.stderr.write(`bundle-cli: no dist/tsbpf.cjs (${err instanceof Error ? err.message : err}); tsbpf runs from dist/'s modules\n`);
+  }
 }
