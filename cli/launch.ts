@@ -19,14 +19,30 @@ const DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
 interface Manifest {
   files: string[];
+  /** [size, mtimeMs] of each file when the bundle was made. */
+  stamps?: [number, number][];
   digest: string;
 }
 
-/** dist/tsbpf.cjs when its manifest's digest matches the files now in `dist`. */
+/** True when every file still has the size and modification time it had when the bundle was made. */
+function unchanged(dist: string, m: Manifest): boolean {
+  if (m.stamps?.length !== m.files.length) return false;
+  return m.files.every((f, i) => {
+    const st = fs.statSync(path.join(dist, f), { throwIfNoEntry: false });
+    return st !== undefined && st.size === m.stamps![i]![0] && st.mtimeMs === m.stamps![i]![1];
+  });
+}
+
+/**
+ * dist/tsbpf.cjs when the files now in `dist` are those it was made from: the
+ * same sizes and times (the common case, a few stat calls), else the same text
+ * (a copied package: its digest).
+ */
 export function freshBundle(dist = DIST): string | undefined {
   if (process.env.TSBPF_BUNDLE === "0") return undefined;
   try {
     const manifest = JSON.parse(fs.readFileSync(path.join(dist, "tsbpf.cjs.json"), "utf8")) as Manifest;
+    if (unchanged(dist, manifest)) return path.join(dist, "tsbpf.cjs");
     const h = createHash("sha256");
     for (const f of manifest.files) h.update(`${f}\0${fs.readFileSync(path.join(dist, f), "utf8")}\0`);
     return h.digest("hex") === manifest.digest ? path.join(dist, "tsbpf.cjs") : undefined;

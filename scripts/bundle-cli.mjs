@@ -8,9 +8,10 @@
  *
  * Each module is TypeScript's own CommonJS transpilation of its dist/ file,
  * with `import.meta.url` standing for that file's URL, so the modules see the
- * same paths as unbundled. dist/tsbpf.cjs.json lists the files and a digest of
- * their text: cli/launch.ts uses the bundle only while dist/ still holds exactly
- * those files (a plain `tsc` run after this leaves it unused, never stale).
+ * same paths as unbundled. dist/tsbpf.cjs.json lists the files, their sizes and
+ * modification times, and a digest of their text: cli/launch.ts uses the bundle
+ * only while dist/ still holds exactly those files (a plain `tsc` run after this
+ * leaves it unused, never stale).
  *
  *   node scripts/bundle-cli.mjs [--dist DIR]
  */
@@ -24,7 +25,8 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const argv = process.argv.slice(2);
 const DIST = path.resolve(argv.includes("--dist") ? argv[argv.indexOf("--dist") + 1] : path.join(ROOT, "dist"));
 const ENTRY = "cli/main.js";
-const ts = createRequire(path.join(ROOT, "package.json"))("typescript");
+/** TypeScript (the devDependency `tsc` is), loaded when bundling. */
+let ts;
 
 /** The digest cli/launch.ts recomputes: each file's name and text, in order. */
 export function digestOf(dist, files) {
@@ -105,7 +107,18 @@ function writeAtomic(file, text) {
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const { text, files } = bundle();
-  writeAtomic(path.join(DIST, "tsbpf.cjs"), text);
-  writeAtomic(path.join(DIST, "tsbpf.cjs.json"), `${JSON.stringify({ entry: ENTRY, files, digest: digestOf(DIST, files) }, null, 1)}\n`);
+  try {
+    ts = createRequire(path.join(ROOT, "package.json"))("typescript");
+    const { text, files } = bundle();
+    const stamps = files.map((f) => {
+      const st = fs.statSync(path.join(DIST, f));
+      return [st.size, st.mtimeMs];
+    });
+    writeAtomic(path.join(DIST, "tsbpf.cjs"), text);
+    writeAtomic(path.join(DIST, "tsbpf.cjs.json"), `${JSON.stringify({ entry: ENTRY, files, stamps, digest: digestOf(DIST, files) })}\n`);
+  } catch (err) {
+    // Without a bundle the command line runs from the ES modules: slower to start, same results.
+    for (const f of ["tsbpf.cjs.json", "tsbpf.cjs"]) fs.rmSync(path.join(DIST, f), { force: true });
+    process.stderr.write(`bundle-cli: no dist/tsbpf.cjs (${err instanceof Error ? err.message : err}); tsbpf runs from dist/'s modules\n`);
+  }
 }

@@ -12,6 +12,7 @@
  * match. `TSBPF_CODE_CACHE=0` turns it off. Any failure falls back to a plain
  * `require`: the cache can make a build faster, never different.
  */
+import { isAscii } from "node:buffer";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import Module, { createRequire } from "node:module";
@@ -35,6 +36,41 @@ function cacheDir(): string | undefined {
 }
 
 type CompileFn = (this: Module, content: string, filename: string) => unknown;
+type LoadFn = (module: Module, filename: string) => void;
+
+/** The `"type"` of the package.json nearest to `file`. */
+function packageType(file: string): unknown {
+  for (let dir = path.dirname(file); ; ) {
+    try {
+      return (JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as { type?: unknown }).type;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") return undefined;
+    }
+    const up = path.dirname(dir);
+    if (up === dir) return undefined;
+    dir = up;
+  }
+}
+
+/**
+ * A large CommonJS file's text, read as Node reads it, only faster: all-ASCII
+ * bytes (typescript.js is 9 MB of them) decode as Latin-1 to the same string in
+ * half the time of Node's UTF-8 read. Undefined for anything Node's own loader
+ * should handle (small files, ES modules, a byte-order mark).
+ */
+export function largeSource(filename: string): string | undefined {
+  if (!filename.endsWith(".js") && !filename.endsWith(".cjs")) return undefined;
+  try {
+    if (fs.statSync(filename).size < MIN_SIZE) return undefined;
+    if (filename.endsWith(".js") && packageType(filename) === "module") return undefined;
+    const bytes = fs.readFileSync(filename);
+    if (isAscii(bytes)) return bytes.toString("latin1");
+    if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return undefined;
+    return bytes.toString("utf8");
+  } catch {
+    return undefined;
+  }
+}
 
 /** `req(id)`, with large CommonJS files compiled through the code cache. */
 export function requireWithCodeCache<T>(req: NodeJS.Require, id: string): T {
@@ -42,6 +78,13 @@ export function requireWithCodeCache<T>(req: NodeJS.Require, id: string): T {
   if (!dir) return req(id) as T;
   const proto = (Module as unknown as { prototype: { _compile: CompileFn } }).prototype;
   const original = proto._compile;
+  const extensions = (Module as unknown as { _extensions: Record<string, LoadFn> })._extensions;
+  const load = extensions[".js"]!;
+  extensions[".js"] = function (this: unknown, module: Module, filename: string) {
+    const text = largeSource(filename);
+    if (text === undefined) return load.call(this, module, filename);
+    proto._compile.call(module, text, filename);
+  };
   const pending: [vm.Script, string][] = [];
   proto._compile = function (this: Module, content: string, filename: string) {
     if (content.length < MIN_SIZE) return original.call(this, content, filename);
@@ -66,6 +109,7 @@ export function requireWithCodeCache<T>(req: NodeJS.Require, id: string): T {
     return req(id) as T;
   } finally {
     proto._compile = original;
+    extensions[".js"] = load;
     if (pending.length) {
       process.once("exit", () => {
         for (const [script, file] of pending) {

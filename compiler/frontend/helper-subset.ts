@@ -15,9 +15,10 @@ const HELPER_NAME = /\bbpf_\w+/g;
 
 /**
  * Forms that reach the module's exports without naming them (`import * as`,
- * `export *`, `import("tsbpf")`): a program using one checks against the whole file.
+ * `export *`, `import("tsbpf")`) or add to them (`declare module "tsbpf"`): a
+ * program using one checks against the whole file.
  */
-const WHOLE_MODULE = /\*\s*(?:as\s+[\w$]+\s*)?from\s*["']tsbpf["']|import\s*\(\s*["']tsbpf["']/;
+const WHOLE_MODULE = /\*\s*(?:as\s+[\w$]+\s*)?from\s*["']tsbpf["']|import\s*\(\s*["']tsbpf["']|declare\s+module\s*["']tsbpf["']/;
 
 /** The helper names the user's texts mention, or undefined when they need the whole module. */
 export function helperNamesUsed(texts: Iterable<string>): Set<string> | undefined {

@@ -104,8 +104,6 @@ export function loadWholeProgram(entryPath: string): LoadedProgram {
   return { project, entry, diagnostics: programDiagnostics(project) };
 }
 
-let helpersText: string | undefined;
-
 /**
  * The program against only the helpers its files name (helper-subset.ts), or
  * undefined when that does not type-check cleanly: the caller then loads the
@@ -113,10 +111,12 @@ let helpersText: string | undefined;
  */
 function loadWithHelperSubset(entryPath: string): LoadedProgram | undefined {
   const entryFile = path.resolve(entryPath);
-  const names = helperNamesUsed(userTexts(entryFile));
+  const texts = userTexts(entryFile);
+  const names = texts && helperNamesUsed(texts);
   if (!names) return undefined;
+  let helpersText: string;
   try {
-    helpersText ??= fs.readFileSync(RUNTIME_HELPERS, "utf8");
+    helpersText = fs.readFileSync(RUNTIME_HELPERS, "utf8"); // read each time: its layout is cached by text
   } catch {
     return undefined;
   }
@@ -131,10 +131,11 @@ function loadWithHelperSubset(entryPath: string): LoadedProgram | undefined {
 
 /**
  * The texts of the user's files the entry reaches, found by TypeScript's
- * import scanner (no parse). A file missed here can only leave a helper out,
- * which TypeScript then reports, and the build uses the whole file.
+ * import scanner (no parse); undefined when a file names type or lib
+ * references, which this does not follow. A file missed here can only leave a
+ * helper out, which TypeScript then reports, and the build uses the whole file.
  */
-function userTexts(entry: string): string[] {
+function userTexts(entry: string): string[] | undefined {
   const texts: string[] = [];
   const seen = new Set<string>();
   const queue = [entry];
@@ -146,6 +147,7 @@ function userTexts(entry: string): string[] {
     if (text === undefined) continue;
     texts.push(text);
     const info = ts.preProcessFile(text, true, true);
+    if (info.typeReferenceDirectives.length || info.libReferenceDirectives.length) return undefined;
     for (const ref of info.referencedFiles) queue.push(path.resolve(path.dirname(file), ref.fileName));
     for (const imp of info.importedFiles) {
       const resolved = ts.resolveModuleName(imp.fileName, file, COMPILER_OPTIONS, ts.sys).resolvedModule;

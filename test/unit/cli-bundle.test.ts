@@ -35,9 +35,16 @@ describe("the bundled command line", () => {
 
   it("is used while it matches dist/, and not once a module changes or the manifest is missing", () => {
     expect(launch.freshBundle()).toBe(path.join(DIST, "tsbpf.cjs"));
+    // A copy (new modification times): the same text is enough.
     const dir = copyDist(fs.readFileSync(path.join(DIST, "tsbpf.cjs")));
     expect(launch.freshBundle(dir)).toBe(path.join(dir, "tsbpf.cjs"));
-    fs.appendFileSync(path.join(dir, "compiler/index.js"), "\n// edited\n");
+    const index = path.join(dir, "compiler/index.js");
+    const text = fs.readFileSync(index, "utf8");
+    fs.writeFileSync(index, text.replace("compile", "cOmpile")); // same size, other text
+    expect(launch.freshBundle(dir)).toBeUndefined();
+    fs.writeFileSync(index, text);
+    expect(launch.freshBundle(dir)).toBe(path.join(dir, "tsbpf.cjs"));
+    fs.appendFileSync(index, "\n// edited\n");
     expect(launch.freshBundle(dir)).toBeUndefined();
     fs.rmSync(path.join(dir, "tsbpf.cjs.json"));
     expect(launch.freshBundle(dir)).toBeUndefined();

@@ -6,7 +6,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
+import { largeSource } from "../../compiler/frontend/code-cache.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const BIN = path.join(ROOT, "bin/tsbpf");
@@ -61,5 +63,22 @@ describe("ts-morph is loaded once, through require", () => {
     walk(path.join(ROOT, "compiler"));
     walk(path.join(ROOT, "cli"));
     expect(offenders).toEqual([]);
+  });
+});
+
+describe("large CommonJS files are read as Node reads them", () => {
+  it("gives Node's UTF-8 text for ASCII and non-ASCII files, and leaves small files and ES modules to Node", () => {
+    const common = path.dirname(createRequire(createRequire(import.meta.url).resolve("ts-morph")).resolve("@ts-morph/common"));
+    const ascii = path.join(common, "typescript.js"); // 9 MB of ASCII
+    const utf8 = path.join(common, "ts-morph-common.js"); // a few non-ASCII characters
+    expect(fs.readFileSync(utf8).some((b) => b >= 0x80)).toBe(true);
+    for (const f of [ascii, utf8]) expect(largeSource(f) === fs.readFileSync(f, "utf8")).toBe(true);
+    expect(largeSource(path.join(ROOT, "bin/tsbpf"))).toBeUndefined();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsbpf-esm-"));
+    fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ type: "module" }));
+    fs.writeFileSync(path.join(dir, "big.js"), "export const x = 1;\n".repeat(40_000));
+    fs.writeFileSync(path.join(dir, "big.cjs"), "exports.x = 1;\n".repeat(40_000));
+    expect(largeSource(path.join(dir, "big.js"))).toBeUndefined();
+    expect(largeSource(path.join(dir, "big.cjs"))).toBe(fs.readFileSync(path.join(dir, "big.cjs"), "utf8"));
   });
 });

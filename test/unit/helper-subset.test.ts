@@ -40,6 +40,7 @@ describe("helperSubset", () => {
     expect(helperNamesUsed(['import * as t from "tsbpf";'])).toBeUndefined();
     expect(helperNamesUsed(["export * from 'tsbpf';"])).toBeUndefined();
     expect(helperNamesUsed(['type T = typeof import("tsbpf");'])).toBeUndefined();
+    expect(helperNamesUsed(['declare module "tsbpf" {\n  export function bpf_mine(): void;\n}'])).toBeUndefined();
   });
 });
 
