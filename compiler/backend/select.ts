@@ -8,7 +8,7 @@ import * as op from "../bpf/opcodes.js";
 import * as asm from "../bpf/asm.js";
 import type { BpfInsn } from "../bpf/insn.js";
 import { Codes, CompileError, diag } from "../diagnostics.js";
-import { clearsUpperHalf, def, type AluOp, type Base, type CmpOp, type CoreAccess, type Insn, type IrFunction, type Loc, type Operand, type Terminator, type Width } from "../ir/ir.js";
+import { INVERSE, upperHalfClear, type AluOp, type Base, type CmpOp, type CoreAccess, type Insn, type IrFunction, type Loc, type Operand, type Terminator, type Width } from "../ir/ir.js";
 import { layoutFrame, MAX_STACK, type Frame } from "./frame.js";
 import { legalize } from "./legalize.js";
 import { allocate, linearOrder, type PhysReg } from "./regalloc.js";
@@ -51,10 +51,6 @@ const JMP: Record<CmpOp, number> = {
   sgt: op.BPF_JSGT, sge: op.BPF_JSGE, slt: op.BPF_JSLT, sle: op.BPF_JSLE, set: op.BPF_JSET,
 };
 
-const INVERSE: Partial<Record<CmpOp, CmpOp>> = {
-  eq: "ne", ne: "eq", gt: "le", le: "gt", ge: "lt", lt: "ge", sgt: "sle", sle: "sgt", sge: "slt", slt: "sge",
-};
-
 const SIZE = { 1: op.BPF_B, 2: op.BPF_H, 4: op.BPF_W, 8: op.BPF_DW } as const;
 
 export function selectFunction(fn0: IrFunction): MachineFunction {
@@ -86,21 +82,12 @@ class Selector {
     private readonly frame: Frame,
   ) {}
 
-  private clean: Map<number, boolean> | undefined;
+  private clear: Set<number> | undefined;
 
   /** Whether every definition of v leaves its upper 32 bits zero. */
   private upperClear(v: number): boolean {
-    if (!this.clean) {
-      this.clean = new Map();
-      for (const b of this.fn.blocks) {
-        for (const i of b.insns) {
-          const d = def(i);
-          if (d !== undefined) this.clean.set(d, (this.clean.get(d) ?? true) && clearsUpperHalf(i));
-        }
-      }
-      for (const p of this.fn.params) this.clean.set(p, false);
-    }
-    return this.clean.get(v) ?? false;
+    this.clear ??= upperHalfClear(this.fn);
+    return this.clear.has(v);
   }
 
   run(): MachineFunction {

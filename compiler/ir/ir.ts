@@ -125,6 +125,32 @@ export function clearsUpperHalf(i: Insn): boolean {
   }
 }
 
+/**
+ * Vregs every value of which has bits 32–63 zero: defined only by instructions
+ * that clear them, and not a parameter (whose entry value comes from the caller).
+ */
+export function upperHalfClear(fn: IrFunction): Set<VReg> {
+  const clear = new Map<VReg, boolean>();
+  for (const b of fn.blocks) {
+    for (const i of b.insns) {
+      const d = def(i);
+      if (d !== undefined) clear.set(d, (clear.get(d) ?? true) && clearsUpperHalf(i));
+    }
+  }
+  for (const p of fn.params) clear.set(p, false);
+  return new Set([...clear].filter(([, c]) => c).map(([v]) => v));
+}
+
+/** The comparison that holds exactly when `op` does not (none for `set`). */
+export const INVERSE: Partial<Record<CmpOp, CmpOp>> = {
+  eq: "ne", ne: "eq", gt: "le", le: "gt", ge: "lt", lt: "ge", sgt: "sle", sle: "sgt", sge: "slt", slt: "sge",
+};
+
+/** `a op b` as `b SWAPPED[op] a` (none for `set`). */
+export const SWAPPED: Partial<Record<CmpOp, CmpOp>> = {
+  eq: "eq", ne: "ne", gt: "lt", lt: "gt", ge: "le", le: "ge", sgt: "slt", slt: "sgt", sge: "sle", sle: "sge",
+};
+
 export function successors(t: Terminator): number[] {
   switch (t.op) {
     case "br": return t.then === t.else ? [t.then] : [t.then, t.else];

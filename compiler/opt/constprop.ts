@@ -6,12 +6,11 @@
  * defined once as a copy of another single-definition vreg is replaced by it.
  * Branches on constants become jumps.
  */
-import { clearsUpperHalf, imm, type CmpOp, type Insn, type IrFunction, type Operand, type Terminator, type VReg, type Width } from "../ir/ir.js";
+import { imm, SWAPPED, upperHalfClear, type CmpOp, type Insn, type IrFunction, type Operand, type Terminator, type VReg, type Width } from "../ir/ir.js";
 import { defUse } from "./util.js";
 import { fitsS32, foldAlu, foldCmp, foldMov, foldNeg, foldSext, foldZext, immediateFor } from "./fold.js";
 
 const COMMUTATIVE = new Set(["add", "mul", "or", "and", "xor"]);
-const SWAPPED: Record<string, string> = { gt: "lt", lt: "gt", ge: "le", le: "ge", sgt: "slt", slt: "sgt", sge: "sle", sle: "sge", eq: "eq", ne: "ne" };
 
 export function constprop(fn: IrFunction): IrFunction {
   for (let round = 0; round < 20; round++) {
@@ -25,6 +24,7 @@ function step(fn: IrFunction): boolean {
   const single = (v: VReg) => defs.get(v)?.length === 1 || (defs.get(v)?.length === 0 && fn.params.includes(v));
   const consts = new Map<VReg, bigint>();
   const copies = new Map<VReg, VReg>();
+  const clear = upperHalfClear(fn);
   // Constants, to a fixed point (definitions may refer to later-numbered ones).
   for (let changed = true; changed;) {
     changed = false;
@@ -41,7 +41,7 @@ function step(fn: IrFunction): boolean {
     const d = ds[0];
     // a 32-bit move is a copy only of a value whose upper half is zero already
     if (ds.length === 1 && d!.op === "mov" && d!.src.kind === "reg" && single(d!.src.reg) && d!.src.reg !== v && !consts.has(v)
-      && (d!.w === 64 || (defs.get(d!.src.reg) ?? []).every(clearsUpperHalf) && !fn.params.includes(d!.src.reg))) {
+      && (d!.w === 64 || clear.has(d!.src.reg))) {
       copies.set(v, d!.src.reg);
     }
   }

@@ -12,7 +12,7 @@
 import { imm, type Insn, type IrFunction, type Operand, type Terminator, type VReg, type Width } from "../ir/ir.js";
 import { evaluate, movWidth } from "./constprop.js";
 import { foldCmp, immediateFor } from "./fold.js";
-import { predecessors } from "./util.js";
+import { predecessors, reversePostorder } from "./util.js";
 
 export function localprop(fn: IrFunction): IrFunction {
   const preds = predecessors(fn);
@@ -133,21 +133,6 @@ function foldTerm(t: Terminator, known: Map<VReg, bigint>, operand: (o: Operand,
   const b = operand(t.b, t.w);
   if (a !== undefined && b.kind === "imm") return { op: "jmp", target: foldCmp(t.cmp, a, b.value, t.w) ? t.then : t.else, loc: t.loc };
   return { ...t, b };
-}
-
-function reversePostorder(fn: IrFunction): number[] {
-  const seen = new Set<number>();
-  const post: number[] = [];
-  const visit = (id: number) => {
-    if (seen.has(id)) return;
-    seen.add(id);
-    const t = fn.blocks[id]!.term;
-    const succ = t.op === "br" ? [t.else, t.then] : t.op === "jmp" ? [t.target] : [];
-    for (const s of succ) visit(s);
-    post.push(id);
-  };
-  visit(fn.entry);
-  return post.reverse();
 }
 
 /** What taking the edge from `t` to block `to` says about an unsigned compare's register. */

@@ -12,7 +12,7 @@
  * then explored on both; with the two tests there is one path, on which `i < C`
  * bounds the index.
  */
-import { uses, type Block, type CmpOp, type Insn, type IrFunction, type VReg } from "../ir/ir.js";
+import { INVERSE, uses, type Block, type CmpOp, type Insn, type IrFunction, type VReg } from "../ir/ir.js";
 import { defUse, inCycle, predecessors } from "./util.js";
 
 interface Min { a: VReg; c: bigint; cmp: CmpOp; w: 32 | 64 }
@@ -65,7 +65,7 @@ export function minsplit(fn: IrFunction): IrFunction {
     if (other || !tests.length) continue;
     for (const u of tests) {
       const t = u.term as Extract<Block["term"], { op: "br" }>;
-      if (t.w !== m.w || (t.cmp !== m.cmp && t.cmp !== NEGATION[m.cmp])) continue;
+      if (t.w !== m.w || (t.cmp !== m.cmp && t.cmp !== INVERSE[m.cmp])) continue;
       const [pass, fail] = t.cmp === m.cmp ? [t.then, t.else] : [t.else, t.then];
       const second: Block = { id: fn.blocks.length, insns: [], term: { op: "br", cmp: m.cmp, a: t.a, b: { kind: "imm", value: m.c }, w: m.w, then: pass, else: fail, loc: t.loc } };
       fn.blocks.push(second);
@@ -74,5 +74,3 @@ export function minsplit(fn: IrFunction): IrFunction {
   }
   return fn;
 }
-
-const NEGATION: Partial<Record<CmpOp, CmpOp>> = { lt: "ge", slt: "sge" };

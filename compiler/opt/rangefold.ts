@@ -10,7 +10,8 @@
  * An interval is the register's value read as a signed `w`-bit integer: ALU32
  * results are 32-bit values (the upper half zero), everything else 64-bit.
  */
-import { def, type Block, type CmpOp, type Insn, type IrFunction, type Operand, type Terminator, type VReg, type Width } from "../ir/ir.js";
+import { def, INVERSE, SWAPPED, type Block, type CmpOp, type Insn, type IrFunction, type Operand, type Terminator, type VReg, type Width } from "../ir/ir.js";
+import { reversePostorder } from "./util.js";
 
 export interface Range { w: Width; lo: bigint; hi: bigint }
 
@@ -93,12 +94,6 @@ function rangeOf(i: Insn, get: (v: VReg) => Range | undefined): Range | undefine
 
 type State = Map<VReg, Range>;
 
-const NEGATED: Partial<Record<CmpOp, CmpOp>> = {
-  eq: "ne", ne: "eq", lt: "ge", ge: "lt", le: "gt", gt: "le", slt: "sge", sge: "slt", sle: "sgt", sgt: "sle",
-};
-const SWAPPED: Partial<Record<CmpOp, CmpOp>> = {
-  eq: "eq", ne: "ne", lt: "gt", gt: "lt", le: "ge", ge: "le", slt: "sgt", sgt: "slt", sle: "sge", sge: "sle",
-};
 const larger = (a: bigint, b: bigint) => (a > b ? a : b);
 const smaller = (a: bigint, b: bigint) => (a < b ? a : b);
 
@@ -145,7 +140,7 @@ function through(r: Range, view: Range): Range {
 /** The state along the edge from a block ending in `t` to `to`; null when the edge cannot be taken. */
 function refine(s: State, t: Terminator & { op: "br" }, to: number): State | null {
   if (t.then === t.else) return s;
-  const cmp = to === t.then ? t.cmp : NEGATED[t.cmp];
+  const cmp = to === t.then ? t.cmp : INVERSE[t.cmp];
   if (!cmp) return s;
   const ra = s.get(t.a) ?? top(64);
   const a = at(ra, t.w);
@@ -192,22 +187,6 @@ function transfer(b: Block, s: State): State {
   return out;
 }
 
-function reversePostorderRank(fn: IrFunction): number[] {
-  const rank = fn.blocks.map(() => fn.blocks.length);
-  const seen = new Set<number>();
-  const post: number[] = [];
-  const visit = (id: number) => {
-    if (seen.has(id)) return;
-    seen.add(id);
-    const t = fn.blocks[id]!.term;
-    for (const s of t.op === "br" ? [t.else, t.then] : t.op === "jmp" ? [t.target] : []) visit(s);
-    post.push(id);
-  };
-  visit(fn.entry);
-  post.reverse().forEach((id, k) => { rank[id] = k; });
-  return rank;
-}
-
 /**
  * The range of every vreg on entry to each block (undefined: the block cannot
  * run), by abstract interpretation as the verifier does it: along each branch
@@ -222,7 +201,8 @@ export function blockRanges(fn: IrFunction): (State | undefined)[] {
   const visits = fn.blocks.map(() => 0);
   entry[fn.entry] = new Map(fn.params.map((p) => [p, top(64)]));
   // visit in reverse postorder (a block after its forward predecessors): loops settle in few rounds
-  const rank = reversePostorderRank(fn);
+  const rank = fn.blocks.map(() => fn.blocks.length);
+  reversePostorder(fn).forEach((id, k) => { rank[id] = k; });
   const work = new Set([fn.entry]);
   for (let steps = 0; work.size; steps++) {
     if (steps > 100 * fn.blocks.length + 1000) return fn.blocks.map(() => undefined); // did not settle: claim nothing

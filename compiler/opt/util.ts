@@ -1,5 +1,5 @@
 /** Small facts passes share: where each vreg is defined and used. */
-import { def, uses, type Insn, type IrFunction, type Terminator, type VReg } from "../ir/ir.js";
+import { def, successors, uses, type Insn, type IrFunction, type Terminator, type VReg } from "../ir/ir.js";
 
 export interface DefUse {
   defs: Map<VReg, Insn[]>;
@@ -33,9 +33,7 @@ export function isPure(i: Insn): boolean {
 export function predecessors(fn: IrFunction): number[][] {
   const preds: number[][] = fn.blocks.map(() => []);
   for (const b of fn.blocks) {
-    const t = b.term;
-    const succ = t.op === "br" ? [t.then, t.else] : t.op === "jmp" ? [t.target] : [];
-    for (const s of new Set(succ)) preds[s]!.push(b.id);
+    for (const s of successors(b.term)) preds[s]!.push(b.id);
   }
   return preds;
 }
@@ -56,10 +54,7 @@ export function sameEntries<K, V>(a: ReadonlyMap<K, V>, b: ReadonlyMap<K, V>): b
 
 /** Blocks that can reach themselves. */
 export function inCycle(fn: IrFunction): Set<number> {
-  const succ = (id: number) => {
-    const t = fn.blocks[id]!.term;
-    return t.op === "br" ? [t.then, t.else] : t.op === "jmp" ? [t.target] : [];
-  };
+  const succ = (id: number) => successors(fn.blocks[id]!.term);
   const out = new Set<number>();
   for (const b of fn.blocks) {
     const seen = new Set<number>();
@@ -73,4 +68,18 @@ export function inCycle(fn: IrFunction): Set<number> {
     }
   }
   return out;
+}
+
+/** Blocks reachable from the entry, each after its forward predecessors. */
+export function reversePostorder(fn: IrFunction): number[] {
+  const seen = new Set<number>();
+  const post: number[] = [];
+  const visit = (id: number) => {
+    if (seen.has(id)) return;
+    seen.add(id);
+    for (const s of successors(fn.blocks[id]!.term).reverse()) visit(s);
+    post.push(id);
+  };
+  visit(fn.entry);
+  return post.reverse();
 }

@@ -5,15 +5,13 @@
  * propagation and the register allocator then remove), as LLVM drops a `zext`
  * of a value whose upper bits are known zero.
  */
-import { clearsUpperHalf, type Insn, type IrFunction, type VReg } from "../ir/ir.js";
-import { defUse } from "./util.js";
+import { upperHalfClear, type Insn, type IrFunction } from "../ir/ir.js";
 
 export function zextelim(fn: IrFunction): IrFunction {
-  const { defs } = defUse(fn);
-  const clean = (v: VReg) => { const ds = defs.get(v); return !!ds && ds.length > 0 && ds.every(clearsUpperHalf); };
+  const clear = upperHalfClear(fn);
   for (const b of fn.blocks) {
     b.insns = b.insns.map((i): Insn =>
-      i.op === "zext" && i.from === 32 && clean(i.src) ? { op: "mov", dst: i.dst, src: { kind: "reg", reg: i.src }, w: 64, loc: i.loc } : i);
+      i.op === "zext" && i.from === 32 && clear.has(i.src) ? { op: "mov", dst: i.dst, src: { kind: "reg", reg: i.src }, w: 64, loc: i.loc } : i);
   }
   return fn;
 }

@@ -520,6 +520,20 @@ describe("mergeret + speculate", () => {
 });
 
 describe("zextelim", () => {
+  it("keeps the zero-extension of a parameter, even one reassigned with 32-bit values", () => {
+    const text = ir(`
+    func f(%0) entry b0
+    b0:
+      br eq64 %0, 0 ? b1 : b2
+    b1:
+      %0 = mov32 5
+      jmp b2
+    b2:
+      %1 = zext %0 from 32
+      ret64 %1
+    `);
+    expect(run(zextelim, text)).toBe(text);
+  });
   it("turns a zero-extension of a value whose upper half is already zero into a copy", () => {
     expect(run(zextelim, ir(`
     func f(%0) entry b0
