@@ -44,7 +44,8 @@ class HelperSubsetHost extends RealFileSystemHost {
   }
 }
 
-const COMPILER_OPTIONS: CompilerOptions = {
+/** How programs are checked: strict, tsbpf's own lib.d.ts instead of TypeScript's, `tsbpf` mapped to runtime-types. */
+export const COMPILER_OPTIONS: CompilerOptions = {
   strict: true,
   noLib: true,
   noEmit: true,

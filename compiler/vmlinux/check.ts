@@ -6,20 +6,9 @@
 import * as path from "node:path";
 import { ts } from "../frontend/ts-morph.js";
 import type { ts as TS } from "ts-morph";
-import { RUNTIME_INDEX, RUNTIME_TYPES_DIR } from "../frontend/project.js";
+import { COMPILER_OPTIONS, RUNTIME_TYPES_DIR } from "../frontend/project.js";
 
-export const CHECK_OPTIONS: TS.CompilerOptions = {
-  strict: true,
-  noLib: true,
-  noEmit: true,
-  target: ts.ScriptTarget.ES2022,
-  module: ts.ModuleKind.ESNext,
-  moduleResolution: ts.ModuleResolutionKind.Bundler,
-  allowImportingTsExtensions: true,
-  types: [],
-  skipLibCheck: false,
-  paths: { tsbpf: [RUNTIME_INDEX] },
-};
+export const CHECK_OPTIONS: TS.CompilerOptions = { ...COMPILER_OPTIONS, skipLibCheck: false };
 
 /** tsc-style messages for every error in `files` (and what they import); empty when they check. */
 export function typecheckFiles(files: readonly string[], extra: TS.CompilerOptions = {}): string[] {
