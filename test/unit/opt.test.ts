@@ -664,3 +664,80 @@ describe("minsplit", () => {
     expect(run(minsplit, text("%9 = add32 %2, 1\n      br lt32 %3, %2 ? b5 : b6"))).toContain("br lt32 %3, %2 ? b5 : b6");
   });
 });
+
+describe("thread: jump threading along known values", () => {
+  // A loop over i < 64 && state < 3, whose body sets state (b5: to 4, b6: keeps it at 2).
+  const loop = (body: string) => ir(`
+    func f(%0) entry b0
+    b0:
+      %1 = mov32 0
+      %2 = mov32 0
+      jmp b2
+    b1:
+      %1 = add32 %1, 1
+      br lt32 %1, 64 ? b2 : b4
+    b2:
+      br lt32 %2, 3 ? b3 : b4
+    b3:
+      br eq32 %2, 2 ? b6 : b7
+    b4:
+      ret32 %2
+    b5:
+      %2 = mov32 4
+      jmp b1
+    b6:
+${body}
+    b7:
+      %2 = mov32 2
+      jmp b1
+    `);
+  it("skips the latch and the loop test for a body that sets the state to leave", async () => {
+    const { thread } = await import("../../compiler/opt/thread.js");
+    const fn = parseFunction(loop(`      br eq32 %0, 13 ? b5 : b7`));
+    thread(fn);
+    // b5 no longer goes round the latch: both of the latch's ways lead to b4 with state 4.
+    expect(printFunction(fn)).toContain(ir(`
+    b5:
+      %2 = mov32 4
+      %1 = add32 %1, 1
+      jmp b4
+    `));
+  });
+  it("copies the latch's test into a body that keeps the state, past the state test", async () => {
+    const { thread } = await import("../../compiler/opt/thread.js");
+    const fn = parseFunction(loop(`      %3 = add32 %0, 1
+      jmp b1`));
+    thread(fn);
+    // In b6 the state is 2 (b3's test): the latch's i < 64 goes straight back to b6,
+    // past both tests of the state.
+    expect(printFunction(fn)).toContain(ir(`
+    b6:
+      %3 = add32 %0, 1
+      %1 = add32 %1, 1
+      br lt32 %1, 64 ? b6 : b4
+    `));
+  });
+  it("leaves a path whose copy would be large", async () => {
+    const { thread } = await import("../../compiler/opt/thread.js");
+    const text = ir(`
+    func f(%0) entry b0
+    b0:
+      %1 = mov32 4
+      jmp b1
+    b1:
+      %2 = add32 %0, 1
+      %3 = add32 %0, 2
+      %4 = add32 %0, 3
+      br eq32 %1, 4 ? b2 : b3
+    b2:
+      %5 = add32 %2, %3
+      %5 = add32 %5, %4
+      ret32 %5
+    b3:
+      ret32 0
+    `);
+    const fn = parseFunction(text);
+    thread(fn);
+    expect(printFunction(fn)).toBe(text);
+  });
+});
