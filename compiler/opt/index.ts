@@ -17,6 +17,7 @@ import { mergeret } from "./mergeret.js";
 import { zextelim } from "./zextelim.js";
 import { identity } from "./identity.js";
 import { minsplit } from "./minsplit.js";
+import { unlink } from "./unlink.js";
 
 export const PASSES: [string, (fn: IrFunction) => IrFunction][] = [
   ["cfg", cfg],
@@ -49,6 +50,7 @@ export const PASSES: [string, (fn: IrFunction) => IrFunction][] = [
   ["cfg", cfg],
   ["dce", dce],
   ["cfg", cfg], // dce may have emptied blocks, leaving branches whose arms now agree
+  ["unlink", unlink],
 ];
 
 export function optimize(fn: IrFunction): IrFunction {

@@ -20,7 +20,7 @@
 import { def, uses, type Block, type Insn, type IrFunction, type Terminator, type VReg } from "../ir/ir.js";
 import { liveness } from "../ir/liveness.js";
 import { blockRanges, decideBranch, refine, transfer, type State } from "./ranges.js";
-import { inCycle, isPure } from "./util.js";
+import { defUse, inCycle, isPure } from "./util.js";
 
 /** Instructions a thread may add to its block (after dead copies are dropped; a copied branch not counted). */
 const MAX_COPIED = 2;
@@ -170,10 +170,5 @@ function survivors(insns: Insn[], live: Set<VReg>): number {
 
 /** Vregs holding a stack address (never NULL) by their only definition. */
 function singleSlotAddresses(fn: IrFunction): VReg[] {
-  const defs = new Map<VReg, Insn[]>();
-  for (const b of fn.blocks) for (const i of b.insns) {
-    const d = def(i);
-    if (d !== undefined) defs.set(d, [...(defs.get(d) ?? []), i]);
-  }
-  return [...defs].filter(([, ds]) => ds.length === 1 && ds[0]!.op === "slotaddr").map(([v]) => v);
+  return [...defUse(fn).defs].filter(([, ds]) => ds.length === 1 && ds[0]!.op === "slotaddr").map(([v]) => v);
 }

@@ -741,3 +741,46 @@ ${body}
     expect(printFunction(fn)).toBe(text);
   });
 });
+
+describe("unlink: copies the verifier should not link", () => {
+  // lo = min(lo, v) over a loop, then v tested against a limit; `%5` is lo.
+  const minLoop = (use: string) => ir(`
+    func f(%0) entry b0
+    b0:
+      %5 = mov32 -1
+      %1 = mov32 0
+      jmp b1
+    b1:
+      %2 = load.u32 [%0 + 0]
+      br lt32 %2, %5 ? b2 : b3
+    b2:
+      %5 = mov32 %2
+      jmp b3
+    b3:
+      br gt32 %2, 1000 ? b4 : b4
+    b4:
+      %1 = add32 %1, 1
+      br lt32 %1, 64 ? b1 : b5
+    b5:
+${use}
+    `);
+  it("makes `lo = v` an operation when v is tested afterwards and lo is only a value", async () => {
+    const { unlink } = await import("../../compiler/opt/unlink.js");
+    const fn = parseFunction(minLoop(`      store.32 [%0 + 8], %5
+      ret32 0`));
+    unlink(fn);
+    expect(printFunction(fn)).toContain(ir(`
+    b2:
+      %5 = or32 %2, 0
+    `));
+  });
+  it("keeps the copy when lo ends up in an address, where the verifier needs its bounds", async () => {
+    const { unlink } = await import("../../compiler/opt/unlink.js");
+    const text = minLoop(`      %6 = add64 %0, %5
+      %7 = load.u8 [%6 + 0]
+      ret32 %7`);
+    const fn = parseFunction(text);
+    unlink(fn);
+    expect(printFunction(fn)).toBe(text);
+  });
+});
