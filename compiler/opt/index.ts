@@ -18,11 +18,13 @@ import { zextelim } from "./zextelim.js";
 import { identity } from "./identity.js";
 import { minsplit } from "./minsplit.js";
 import { unlink } from "./unlink.js";
+import { licm } from "./licm.js";
 
 export const PASSES: [string, (fn: IrFunction) => IrFunction][] = [
   ["cfg", cfg],
   ["sroa", sroa],
   ["stackprop", stackprop],
+  ["licm", licm],
   ["zextelim", zextelim],
   ["identity", identity],
   ["constprop", constprop],

@@ -83,3 +83,27 @@ export function reversePostorder(fn: IrFunction): number[] {
   visit(fn.entry);
   return post.reverse();
 }
+
+/** Each block's dominators (itself included); empty for blocks the entry does not reach. */
+export function dominators(fn: IrFunction): Set<number>[] {
+  const order = reversePostorder(fn);
+  const preds = predecessors(fn);
+  const dom: (Set<number> | undefined)[] = fn.blocks.map(() => undefined);
+  dom[fn.entry] = new Set([fn.entry]);
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const id of order) {
+      if (id === fn.entry) continue;
+      let meet: Set<number> | undefined;
+      for (const p of preds[id]!) {
+        const d = dom[p];
+        if (!d) continue;
+        meet = meet ? new Set([...meet].filter((x) => d.has(x))) : new Set(d);
+      }
+      if (!meet) continue;
+      meet.add(id);
+      if (!dom[id] || dom[id]!.size !== meet.size) { dom[id] = meet; changed = true; }
+    }
+  }
+  return dom.map((d) => d ?? new Set());
+}

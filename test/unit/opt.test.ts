@@ -784,3 +784,51 @@ ${use}
     expect(printFunction(fn)).toBe(text);
   });
 });
+
+describe("licm: loads of globals a loop never writes", () => {
+  const loop = (extra: string) => ir(`
+    func f(%0) entry b0
+    b0:
+      %1 = mov32 0
+      br eq64 %0, 0 ? b2 : b1
+    b1:
+      %2 = global g
+      %3 = load.u16 [%2 + 4]
+      %1 = add32 %1, %3
+${extra}
+      br lt32 %1, 100 ? b1 : b2
+    b2:
+      ret32 %1
+    `);
+  it("reads the global once, in a new block before the loop", async () => {
+    const { licm } = await import("../../compiler/opt/licm.js");
+    const fn = parseFunction(loop(""));
+    licm(fn);
+    expect(printFunction(fn)).toBe(ir(`
+    func f(%0) entry b0
+    b0:
+      %1 = mov32 0
+      br eq64 %0, 0 ? b2 : b3
+    b1:
+      %2 = global g
+      %3 = mov64 %5
+      %1 = add32 %1, %3
+      br lt32 %1, 100 ? b1 : b2
+    b2:
+      ret32 %1
+    b3:
+      %4 = global g
+      %5 = load.u16 [%4 + 4]
+      jmp b1
+    `));
+  });
+  it("leaves a global the loop stores to, and any loop with a call", async () => {
+    const { licm } = await import("../../compiler/opt/licm.js");
+    for (const extra of ["      store.16 [%2 + 4], %1", "      %4 = call helper bpf_ktime_get_ns()"]) {
+      const text = loop(extra);
+      const fn = parseFunction(text);
+      licm(fn);
+      expect(printFunction(fn)).toBe(text);
+    }
+  });
+});
