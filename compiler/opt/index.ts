@@ -17,6 +17,7 @@ import { mergeret } from "./mergeret.js";
 import { zextelim } from "./zextelim.js";
 import { identity } from "./identity.js";
 import { minsplit } from "./minsplit.js";
+import { addrfold } from "./addrfold.js";
 
 export const PASSES: [string, (fn: IrFunction) => IrFunction][] = [
   ["cfg", cfg],
@@ -46,7 +47,10 @@ export const PASSES: [string, (fn: IrFunction) => IrFunction][] = [
   ["dce", dce],
   ["mergeret", mergeret],
   ["speculate", speculate],
+  ["addrfold", addrfold],
   ["cfg", cfg],
+  ["dce", dce],
+  ["constprop", constprop], // dce removed the null arms' definitions: header pointers are single copies now
   ["dce", dce],
   ["cfg", cfg], // dce may have emptied blocks, leaving branches whose arms now agree
 ];

@@ -9,6 +9,7 @@ import { sinkconst } from "../../compiler/opt/sinkconst.js";
 import { speculate } from "../../compiler/opt/speculate.js";
 import { mergeret } from "../../compiler/opt/mergeret.js";
 import { zextelim } from "../../compiler/opt/zextelim.js";
+import { addrfold } from "../../compiler/opt/addrfold.js";
 
 const run = (pass: (f: ReturnType<typeof parseFunction>) => unknown, text: string) => {
   const fn = parseFunction(text);
@@ -80,6 +81,38 @@ describe("constprop", () => {
       jmp b2
     b2:
       ret64 %1
+    `);
+    expect(run(constprop, text)).toBe(text);
+  });
+});
+
+describe("constprop: one constant from several definitions", () => {
+  it("treats a variable every definition of which sets the same constant as that constant", () => {
+    expect(run(constprop, ir(`
+    func f(%0) entry b0
+    b0:
+      br eq64 %0, 0 ? b1 : b2
+    b1:
+      %1 = mov32 0
+      jmp b3
+    b2:
+      %1 = mov32 0
+      jmp b3
+    b3:
+      ret32 %1
+    `))).toContain("ret32 0");
+  });
+  it("does not take a loop counter's initial value for its value", () => {
+    const text = ir(`
+    func f() entry b0
+    b0:
+      %1 = mov32 0
+      jmp b1
+    b1:
+      %1 = add32 %1, 1
+      br lt32 %1, 10 ? b1 : b2
+    b2:
+      ret32 %1
     `);
     expect(run(constprop, text)).toBe(text);
   });
@@ -662,5 +695,84 @@ describe("minsplit", () => {
     const { minsplit } = await import("../../compiler/opt/minsplit.js");
     expect(run(minsplit, text("br gt32 %3, %2 ? b5 : b6"))).toContain("br gt32 %3, %2 ? b5 : b6");
     expect(run(minsplit, text("%9 = add32 %2, 1\n      br lt32 %3, %2 ? b5 : b6"))).toContain("br lt32 %3, %2 ? b5 : b6");
+  });
+});
+
+describe("addrfold", () => {
+  it("addresses memory off the base with the constant in the offset, and rebases copies", () => {
+    expect(run(addrfold, ir(`
+    func f(%0) entry b0
+    b0:
+      %1 = load.u32 [%0 + 76]
+      %2 = mov64 %1
+      %2 = add64 %2, 14
+      %3 = load.u32 [%2 + 12]
+      store.8 [%2 + 1], 0
+      %4 = mov64 %2
+      %4 = add64 %4, 20
+      ret64 %3
+    `))).toBe(ir(`
+    func f(%0) entry b0
+    b0:
+      %1 = load.u32 [%0 + 76]
+      %2 = mov64 %1
+      %2 = add64 %2, 14
+      %3 = load.u32 [%1 + 26]
+      store.8 [%1 + 15], 0
+      %4 = mov64 %1
+      %4 = add64 %4, 34
+      ret64 %3
+    `));
+  });
+  it("forgets the fact when the base is redefined, or the offset leaves the 16-bit range", () => {
+    const text = ir(`
+    func f(%0) entry b0
+    b0:
+      %1 = load.u32 [%0 + 76]
+      %2 = mov64 %1
+      %2 = add64 %2, 14
+      %1 = load.u32 [%0 + 80]
+      %3 = load.u32 [%2 + 12]
+      %4 = mov64 %0
+      %4 = add64 %4, 32760
+      %5 = load.u32 [%4 + 8]
+      ret64 %3
+    `);
+    expect(run(addrfold, text)).toBe(text);
+  });
+  it("folds after a join only what every predecessor agrees on", () => {
+    expect(run(addrfold, ir(`
+    func f(%0) entry b0
+    b0:
+      %2 = mov64 %0
+      %2 = add64 %2, 8
+      %3 = mov64 %0
+      %3 = add64 %3, 16
+      br eq64 %0, 0 ? b1 : b2
+    b1:
+      %3 = mov64 %0
+      %3 = add64 %3, 24
+      jmp b2
+    b2:
+      %4 = load.u32 [%2 + 0]
+      %5 = load.u32 [%3 + 0]
+      ret64 %5
+    `))).toContain("%4 = load.u32 [%0 + 8]\n  %5 = load.u32 [%3 + 0]");
+  });
+  it("forgets a fact the back edge of a loop breaks", () => {
+    const text = ir(`
+    func f(%0) entry b0
+    b0:
+      %2 = mov64 %0
+      %2 = add64 %2, 4
+      jmp b1
+    b1:
+      %3 = load.u8 [%2 + 0]
+      %2 = add64 %2, 1
+      br ne32 %3, 0 ? b1 : b2
+    b2:
+      ret64 %3
+    `);
+    expect(run(addrfold, text)).toBe(text);
   });
 });
