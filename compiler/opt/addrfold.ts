@@ -68,7 +68,9 @@ function factsIn(fn: IrFunction): Map<number, Facts> {
   const order = reversePostorder(fn);
   const outs = new Map<number, Facts>();
   const ins = new Map<number, Facts>();
-  for (let changed = true; changed;) {
+  for (let changed = true, round = 0; changed; round++) {
+    // facts may trade places rather than shrink; without a fixed point soon, fold nothing
+    if (round > 50) return new Map();
     changed = false;
     for (const id of order) {
       // predecessors not yet visited are ignored: facts only shrink as they are

@@ -18,6 +18,7 @@ import { zextelim } from "./zextelim.js";
 import { identity } from "./identity.js";
 import { minsplit } from "./minsplit.js";
 import { addrfold } from "./addrfold.js";
+import { sinkargs } from "./sinkargs.js";
 
 export const PASSES: [string, (fn: IrFunction) => IrFunction][] = [
   ["cfg", cfg],
@@ -48,6 +49,7 @@ export const PASSES: [string, (fn: IrFunction) => IrFunction][] = [
   ["mergeret", mergeret],
   ["speculate", speculate],
   ["addrfold", addrfold],
+  ["sinkargs", sinkargs],
   ["cfg", cfg],
   ["dce", dce],
   ["constprop", constprop], // dce removed the null arms' definitions: header pointers are single copies now

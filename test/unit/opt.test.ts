@@ -776,3 +776,117 @@ describe("addrfold", () => {
     expect(run(addrfold, text)).toBe(text);
   });
 });
+
+describe("localprop: loads through the context", () => {
+  const lp = async () => (await import("../../compiler/opt/localprop.js")).localprop;
+  it("keeps ctx->data over stores to the stack and map values and over a map lookup", async () => {
+    const out = run(await lp(), ir(`
+    func f(%0) entry b0 slots [4@4]
+    b0:
+      %1 = load.u32 [%0 + 76]
+      store.32 [slot0 + 0], 0
+      %2 = map m
+      %3 = &slot0 + 0
+      %4 = call helper bpf_map_lookup_elem(%2, %3)
+      store.64 [%4 + 0], 1
+      %5 = load.u32 [%0 + 76]
+      ret64 %5
+    `));
+    expect(out).toContain("%5 = mov64 %1");
+  });
+  it("reloads it after a helper that may change packet data, and after a store that may be to the context", async () => {
+    const afterCall = run(await lp(), ir(`
+    func f(%0) entry b0
+    b0:
+      %1 = load.u32 [%0 + 76]
+      %2 = call helper bpf_skb_pull_data(%0, 0)
+      %5 = load.u32 [%0 + 76]
+      ret64 %5
+    `));
+    expect(afterCall).toContain("%5 = load.u32 [%0 + 76]");
+    const afterStore = run(await lp(), ir(`
+    func f(%0) entry b0 slots [8@8]
+    b0:
+      %1 = load.u32 [%0 + 76]
+      %2 = load.u64 [slot0 + 0]
+      store.32 [%2 + 8], 1
+      %5 = load.u32 [%0 + 76]
+      ret64 %5
+    `));
+    expect(afterStore).toContain("%5 = load.u32 [%0 + 76]");
+  });
+  it("does not keep it over a call when r6–r9 are taken by what is live across", async () => {
+    const out = run(await lp(), ir(`
+    func f(%0) entry b0
+    b0:
+      %1 = load.u32 [%0 + 76]
+      %6 = load.u32 [%0 + 0]
+      %7 = load.u32 [%0 + 4]
+      %8 = load.u32 [%0 + 8]
+      %2 = call helper bpf_ktime_get_ns()
+      %5 = load.u32 [%0 + 76]
+      %9 = add64 %6, %7
+      %9 = add64 %9, %8
+      %9 = add64 %9, %5
+      ret64 %9
+    `));
+    expect(out).toContain("%5 = load.u32 [%0 + 76]");
+  });
+  it("carries a load into a join every path to which made it", async () => {
+    const out = run(await lp(), ir(`
+    func f(%0) entry b0
+    b0:
+      %1 = load.u32 [%0 + 76]
+      %2 = load.u8 [%1 + 0]
+      br eq32 %2, 6 ? b1 : b2
+    b1:
+      jmp b3
+    b2:
+      br eq32 %2, 17 ? b3 : b4
+    b3:
+      %5 = load.u32 [%0 + 76]
+      ret64 %5
+    b4:
+      ret64 0
+    `));
+    expect(out).toContain("%5 = mov64 %1");
+  });
+});
+
+describe("sinkargs", () => {
+  it("makes a call's map and stack-address arguments just before it, in their order", async () => {
+    const { sinkargs } = await import("../../compiler/opt/sinkargs.js");
+    expect(run(sinkargs, ir(`
+    func f(%0) entry b0 slots [2@2]
+    b0:
+      %1 = map m
+      %2 = load.u16 [%0 + 2]
+      store.16 [slot0 + 0], %2
+      %3 = &slot0 + 0
+      %4 = call helper bpf_map_lookup_elem(%1, %3)
+      ret64 %4
+    `))).toBe(ir(`
+    func f(%0) entry b0 slots [2@2]
+    b0:
+      %2 = load.u16 [%0 + 2]
+      store.16 [slot0 + 0], %2
+      %1 = map m
+      %3 = &slot0 + 0
+      %4 = call helper bpf_map_lookup_elem(%1, %3)
+      ret64 %4
+    `));
+  });
+  it("leaves a value with another use where it is", async () => {
+    const { sinkargs } = await import("../../compiler/opt/sinkargs.js");
+    const text = ir(`
+    func f(%0) entry b0
+    b0:
+      %1 = map m
+      %2 = load.u16 [%0 + 2]
+      %4 = call helper bpf_map_lookup_elem(%1, %0)
+      %5 = call helper bpf_map_lookup_elem(%1, %0)
+      ret64 %4
+    `);
+    expect(run(sinkargs, text)).toBe(text);
+  });
+});
