@@ -2,7 +2,8 @@
  * Constant and copy propagation with folding. A vreg defined exactly once (the
  * lowering initialises every variable where it is declared, so a single
  * definition dominates every use) by a constant, or by an operation on constants,
- * is a constant: its uses take the immediate and the operation folds. A vreg
+ * is a constant: its uses take the immediate and the operation folds; so is one
+ * every definition of which sets the same constant. A vreg
  * defined once as a copy of another single-definition vreg is replaced by it.
  * Branches on constants become jumps.
  */
@@ -29,9 +30,11 @@ function step(fn: IrFunction): boolean {
   for (let changed = true; changed;) {
     changed = false;
     for (const [v, ds] of defs) {
-      if (ds.length !== 1 || consts.has(v)) continue;
-      const c = evaluate(ds[0]!, (r) => consts.get(r));
-      if (c !== undefined) {
+      if (ds.length === 0 || consts.has(v)) continue;
+      // several definitions that all set one constant (each return path's `w0 = 0` after mergeret)
+      const cs = ds.map((d) => evaluate(d, (r) => consts.get(r)));
+      const c = cs[0];
+      if (c !== undefined && cs.every((x) => x === c)) {
         consts.set(v, c);
         changed = true;
       }

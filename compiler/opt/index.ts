@@ -19,6 +19,8 @@ import { identity } from "./identity.js";
 import { minsplit } from "./minsplit.js";
 import { unlink } from "./unlink.js";
 import { licm } from "./licm.js";
+import { addrfold } from "./addrfold.js";
+import { sinkargs } from "./sinkargs.js";
 
 export const PASSES: [string, (fn: IrFunction) => IrFunction][] = [
   ["cfg", cfg],
@@ -49,7 +51,11 @@ export const PASSES: [string, (fn: IrFunction) => IrFunction][] = [
   ["dce", dce],
   ["mergeret", mergeret],
   ["speculate", speculate],
+  ["addrfold", addrfold],
+  ["sinkargs", sinkargs],
   ["cfg", cfg],
+  ["dce", dce],
+  ["constprop", constprop], // dce removed the null arms' definitions: header pointers are single copies now
   ["dce", dce],
   ["cfg", cfg], // dce may have emptied blocks, leaving branches whose arms now agree
   ["unlink", unlink],

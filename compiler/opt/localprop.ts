@@ -7,15 +7,82 @@
  * bounds learnt from branches (`i < 8` taken), so a bounds check the loop
  * condition already implies folds away, and the loads already made: a second
  * load of the same place, with no store that may alias it and no call in
- * between, becomes a copy of the first.
+ * between, becomes a copy of the first. Loads are also carried into a join made
+ * on every path to it; loads through the context survive stores that cannot
+ * reach it and calls of helpers that change none of its fields.
  */
-import { imm, type Insn, type IrFunction, type Operand, type Terminator, type VReg, type Width } from "../ir/ir.js";
+import { liveness } from "../ir/liveness.js";
+import { def, imm, uses, type Insn, type IrFunction, type Operand, type Terminator, type VReg, type Width } from "../ir/ir.js";
 import { evaluate, movWidth } from "./constprop.js";
 import { foldCmp, immediateFor } from "./fold.js";
 import { predecessors, reversePostorder } from "./util.js";
 
+/**
+ * Helpers that change no field a program reads through its context: not in the
+ * kernel's bpf_helper_changes_pkt_data list (so ctx->data and data_end stay), and
+ * touching no other skb or xdp_md state (unlike bpf_set_hash or bpf_skb_change_type).
+ */
+const KEEPS_CTX = new Set([
+  "bpf_map_lookup_elem", "bpf_map_update_elem", "bpf_map_delete_elem",
+  "bpf_map_push_elem", "bpf_map_pop_elem", "bpf_map_peek_elem",
+  "bpf_ringbuf_reserve", "bpf_ringbuf_submit", "bpf_ringbuf_discard", "bpf_ringbuf_output",
+  "bpf_ktime_get_ns", "bpf_ktime_get_boot_ns", "bpf_get_prandom_u32", "bpf_get_smp_processor_id",
+  "bpf_trace_printk", "bpf_csum_diff",
+]);
+
+/**
+ * Registers that may hold a context pointer (the verifier lets only an unmodified
+ * one address the context): parameters never reassigned, copies and sums of such,
+ * 8-byte loads (a pointer may come back from memory) and results of calls other
+ * than helpers. A store through any other register cannot write the context.
+ */
+function mayBeCtx(fn: IrFunction): Set<VReg> {
+  const out = new Set<VReg>(fn.params);
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const b of fn.blocks) {
+      for (const i of b.insns) {
+        const d = i.op === "store" ? undefined : i.dst;
+        if (d === undefined || out.has(d)) continue;
+        const yes = i.op === "mov" ? i.src.kind === "reg" && out.has(i.src.reg)
+          : i.op === "alu" ? out.has(i.a) || (i.b.kind === "reg" && out.has(i.b.reg))
+          : i.op === "load" ? i.size === 8
+          : i.op === "call" ? i.target.kind !== "helper"
+          : false;
+        if (yes) { out.add(d); changed = true; }
+      }
+    }
+  }
+  return out;
+}
+
+const CALLEE_SAVED = 4;
+
+/** What is live over each call (its result aside), before this pass changes anything. */
+function liveAcrossCalls(fn: IrFunction): Map<Insn, Set<VReg>> {
+  const { liveOut } = liveness(fn);
+  const out = new Map<Insn, Set<VReg>>();
+  for (const b of fn.blocks) {
+    const live = new Set(liveOut[b.id]);
+    for (const u of uses(b.term)) live.add(u);
+    for (let k = b.insns.length - 1; k >= 0; k--) {
+      const i = b.insns[k]!;
+      const d = def(i);
+      if (d !== undefined) live.delete(d);
+      if (i.op === "call") out.set(i, new Set(live));
+      for (const u of uses(i)) live.add(u);
+    }
+  }
+  return out;
+}
+
 export function localprop(fn: IrFunction): IrFunction {
   const preds = predecessors(fn);
+  // Loads through the context are their own root: stack and global stores, and most helpers, leave them be.
+  const assigned = new Set(fn.blocks.flatMap((b) => b.insns.flatMap((i) => (i.op === "store" || i.dst === undefined ? [] : [i.dst]))));
+  const ctxParams = new Set(fn.params.filter((p) => !assigned.has(p)));
+  const ctxish = mayBeCtx(fn);
+  const across = liveAcrossCalls(fn);
   const out = new Map<number, Map<VReg, bigint>>();
   const bounds32 = new Map<number, Map<VReg, bigint>>();
   const loadsOut = new Map<number, Map<string, { dst: VReg; root: string }>>();
@@ -36,9 +103,12 @@ export function localprop(fn: IrFunction): IrFunction {
       const c = known.get(o.reg);
       return c !== undefined && immediateFor(c, w) ? imm(c) : o;
     };
-    const loads = new Map<string, { dst: VReg; root: string }>(p.length === 1 ? loadsOut.get(p[0]!) ?? [] : []);
+    // Loads made on every path here (a join's predecessors all seen, so not a loop header).
+    const loads = new Map<string, { dst: VReg; root: string }>(p.length === 1 ? loadsOut.get(p[0]!) ?? []
+      : p.length > 1 && p.every((q) => loadsOut.has(q)) ? common(p.map((q) => loadsOut.get(q)!)) : []);
     const roots = new Map<VReg, string>(p.length === 1 ? rootsOut.get(p[0]!) ?? [] : []);
-    const rootOf = (base: import("../ir/ir.js").Base) => (base.kind === "slot" ? `s${base.slot}` : roots.get(base.reg) ?? "other");
+    const rootOf = (base: import("../ir/ir.js").Base) =>
+      (base.kind === "slot" ? `s${base.slot}` : roots.get(base.reg) ?? (ctxParams.has(base.reg) ? "ctx" : "other"));
     // A CO-RE access is keyed by its access path too: fields at one build-time offset may part at load time.
     const keyOf = (i: Insn & { op: "load" | "store" }) =>
       `${i.base.kind === "slot" ? `s${i.base.slot}` : `r${i.base.reg}`}+${i.off}${i.core ? `@${i.core.root}:${i.core.access.join(":")}` : ""}`;
@@ -64,9 +134,22 @@ export function localprop(fn: IrFunction): IrFunction {
       if (i.op === "store") {
         // A store may change what earlier loads read: through a global only that global, else anything but other globals.
         const r = rootOf(i.base);
-        for (const [k, v] of loads) if (v.root === r || (!r.startsWith("g") && !v.root.startsWith("g")) || r === "other" && v.root.startsWith("s")) loads.delete(k);
+        const ctxToo = r === "ctx" || (i.base.kind === "reg" && ctxish.has(i.base.reg));
+        for (const [k, v] of loads) {
+          if (v.root === "ctx" ? ctxToo : v.root === r || (!r.startsWith("g") && !v.root.startsWith("g")) || (r === "other" || r === "ctx") && v.root.startsWith("s")) loads.delete(k);
+        }
       }
-      if (i.op === "call") { loads.clear(); held.clear(); }
+      if (i.op === "call") {
+        held.clear();
+        // a context load kept over a call needs a callee-saved register (r6–r9): keep them only while those last
+        const keep = i.target.kind === "helper" && KEEPS_CTX.has(i.target.name);
+        const live = across.get(i) ?? new Set<VReg>();
+        let room = CALLEE_SAVED - live.size;
+        for (const [k, v] of loads) {
+          if (keep && v.root === "ctx" && (live.has(v.dst) || room-- > 0)) continue;
+          loads.delete(k);
+        }
+      }
       if (i.op === "store") {
         // any other store may write any global place (through a pointer, or this one)
         const place = placeOf(i);
@@ -124,6 +207,12 @@ export function localprop(fn: IrFunction): IrFunction {
     bounds64.set(id, below64);
   }
   return fn;
+}
+
+/** The recorded loads all of several maps agree on. */
+function common(all: Map<string, { dst: VReg; root: string }>[]): Map<string, { dst: VReg; root: string }> {
+  const [first, ...rest] = all;
+  return new Map([...first!].filter(([k, v]) => rest.every((m) => m.get(k)?.dst === v.dst)));
 }
 
 function foldTerm(t: Terminator, known: Map<VReg, bigint>, operand: (o: Operand, w: Width) => Operand): Terminator {

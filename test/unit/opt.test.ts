@@ -9,6 +9,7 @@ import { sinkconst } from "../../compiler/opt/sinkconst.js";
 import { speculate } from "../../compiler/opt/speculate.js";
 import { mergeret } from "../../compiler/opt/mergeret.js";
 import { zextelim } from "../../compiler/opt/zextelim.js";
+import { addrfold } from "../../compiler/opt/addrfold.js";
 
 const run = (pass: (f: ReturnType<typeof parseFunction>) => unknown, text: string) => {
   const fn = parseFunction(text);
@@ -80,6 +81,38 @@ describe("constprop", () => {
       jmp b2
     b2:
       ret64 %1
+    `);
+    expect(run(constprop, text)).toBe(text);
+  });
+});
+
+describe("constprop: one constant from several definitions", () => {
+  it("treats a variable every definition of which sets the same constant as that constant", () => {
+    expect(run(constprop, ir(`
+    func f(%0) entry b0
+    b0:
+      br eq64 %0, 0 ? b1 : b2
+    b1:
+      %1 = mov32 0
+      jmp b3
+    b2:
+      %1 = mov32 0
+      jmp b3
+    b3:
+      ret32 %1
+    `))).toContain("ret32 0");
+  });
+  it("does not take a loop counter's initial value for its value", () => {
+    const text = ir(`
+    func f() entry b0
+    b0:
+      %1 = mov32 0
+      jmp b1
+    b1:
+      %1 = add32 %1, 1
+      br lt32 %1, 10 ? b1 : b2
+    b2:
+      ret32 %1
     `);
     expect(run(constprop, text)).toBe(text);
   });
@@ -662,6 +695,199 @@ describe("minsplit", () => {
     const { minsplit } = await import("../../compiler/opt/minsplit.js");
     expect(run(minsplit, text("br gt32 %3, %2 ? b5 : b6"))).toContain("br gt32 %3, %2 ? b5 : b6");
     expect(run(minsplit, text("%9 = add32 %2, 1\n      br lt32 %3, %2 ? b5 : b6"))).toContain("br lt32 %3, %2 ? b5 : b6");
+  });
+});
+
+describe("addrfold", () => {
+  it("addresses memory off the base with the constant in the offset, and rebases copies", () => {
+    expect(run(addrfold, ir(`
+    func f(%0) entry b0
+    b0:
+      %1 = load.u32 [%0 + 76]
+      %2 = mov64 %1
+      %2 = add64 %2, 14
+      %3 = load.u32 [%2 + 12]
+      store.8 [%2 + 1], 0
+      %4 = mov64 %2
+      %4 = add64 %4, 20
+      ret64 %3
+    `))).toBe(ir(`
+    func f(%0) entry b0
+    b0:
+      %1 = load.u32 [%0 + 76]
+      %2 = mov64 %1
+      %2 = add64 %2, 14
+      %3 = load.u32 [%1 + 26]
+      store.8 [%1 + 15], 0
+      %4 = mov64 %1
+      %4 = add64 %4, 34
+      ret64 %3
+    `));
+  });
+  it("forgets the fact when the base is redefined, or the offset leaves the 16-bit range", () => {
+    const text = ir(`
+    func f(%0) entry b0
+    b0:
+      %1 = load.u32 [%0 + 76]
+      %2 = mov64 %1
+      %2 = add64 %2, 14
+      %1 = load.u32 [%0 + 80]
+      %3 = load.u32 [%2 + 12]
+      %4 = mov64 %0
+      %4 = add64 %4, 32760
+      %5 = load.u32 [%4 + 8]
+      ret64 %3
+    `);
+    expect(run(addrfold, text)).toBe(text);
+  });
+  it("folds after a join only what every predecessor agrees on", () => {
+    expect(run(addrfold, ir(`
+    func f(%0) entry b0
+    b0:
+      %2 = mov64 %0
+      %2 = add64 %2, 8
+      %3 = mov64 %0
+      %3 = add64 %3, 16
+      br eq64 %0, 0 ? b1 : b2
+    b1:
+      %3 = mov64 %0
+      %3 = add64 %3, 24
+      jmp b2
+    b2:
+      %4 = load.u32 [%2 + 0]
+      %5 = load.u32 [%3 + 0]
+      ret64 %5
+    `))).toContain("%4 = load.u32 [%0 + 8]\n  %5 = load.u32 [%3 + 0]");
+  });
+  it("forgets a fact the back edge of a loop breaks", () => {
+    const text = ir(`
+    func f(%0) entry b0
+    b0:
+      %2 = mov64 %0
+      %2 = add64 %2, 4
+      jmp b1
+    b1:
+      %3 = load.u8 [%2 + 0]
+      %2 = add64 %2, 1
+      br ne32 %3, 0 ? b1 : b2
+    b2:
+      ret64 %3
+    `);
+    expect(run(addrfold, text)).toBe(text);
+  });
+});
+
+describe("localprop: loads through the context", () => {
+  const lp = async () => (await import("../../compiler/opt/localprop.js")).localprop;
+  it("keeps ctx->data over stores to the stack and map values and over a map lookup", async () => {
+    const out = run(await lp(), ir(`
+    func f(%0) entry b0 slots [4@4]
+    b0:
+      %1 = load.u32 [%0 + 76]
+      store.32 [slot0 + 0], 0
+      %2 = map m
+      %3 = &slot0 + 0
+      %4 = call helper bpf_map_lookup_elem(%2, %3)
+      store.64 [%4 + 0], 1
+      %5 = load.u32 [%0 + 76]
+      ret64 %5
+    `));
+    expect(out).toContain("%5 = mov64 %1");
+  });
+  it("reloads it after a helper that may change packet data, and after a store that may be to the context", async () => {
+    const afterCall = run(await lp(), ir(`
+    func f(%0) entry b0
+    b0:
+      %1 = load.u32 [%0 + 76]
+      %2 = call helper bpf_skb_pull_data(%0, 0)
+      %5 = load.u32 [%0 + 76]
+      ret64 %5
+    `));
+    expect(afterCall).toContain("%5 = load.u32 [%0 + 76]");
+    const afterStore = run(await lp(), ir(`
+    func f(%0) entry b0 slots [8@8]
+    b0:
+      %1 = load.u32 [%0 + 76]
+      %2 = load.u64 [slot0 + 0]
+      store.32 [%2 + 8], 1
+      %5 = load.u32 [%0 + 76]
+      ret64 %5
+    `));
+    expect(afterStore).toContain("%5 = load.u32 [%0 + 76]");
+  });
+  it("does not keep it over a call when r6–r9 are taken by what is live across", async () => {
+    const out = run(await lp(), ir(`
+    func f(%0) entry b0
+    b0:
+      %1 = load.u32 [%0 + 76]
+      %6 = load.u32 [%0 + 0]
+      %7 = load.u32 [%0 + 4]
+      %8 = load.u32 [%0 + 8]
+      %2 = call helper bpf_ktime_get_ns()
+      %5 = load.u32 [%0 + 76]
+      %9 = add64 %6, %7
+      %9 = add64 %9, %8
+      %9 = add64 %9, %5
+      ret64 %9
+    `));
+    expect(out).toContain("%5 = load.u32 [%0 + 76]");
+  });
+  it("carries a load into a join every path to which made it", async () => {
+    const out = run(await lp(), ir(`
+    func f(%0) entry b0
+    b0:
+      %1 = load.u32 [%0 + 76]
+      %2 = load.u8 [%1 + 0]
+      br eq32 %2, 6 ? b1 : b2
+    b1:
+      jmp b3
+    b2:
+      br eq32 %2, 17 ? b3 : b4
+    b3:
+      %5 = load.u32 [%0 + 76]
+      ret64 %5
+    b4:
+      ret64 0
+    `));
+    expect(out).toContain("%5 = mov64 %1");
+  });
+});
+
+describe("sinkargs", () => {
+  it("makes a call's map and stack-address arguments just before it, in their order", async () => {
+    const { sinkargs } = await import("../../compiler/opt/sinkargs.js");
+    expect(run(sinkargs, ir(`
+    func f(%0) entry b0 slots [2@2]
+    b0:
+      %1 = map m
+      %2 = load.u16 [%0 + 2]
+      store.16 [slot0 + 0], %2
+      %3 = &slot0 + 0
+      %4 = call helper bpf_map_lookup_elem(%1, %3)
+      ret64 %4
+    `))).toBe(ir(`
+    func f(%0) entry b0 slots [2@2]
+    b0:
+      %2 = load.u16 [%0 + 2]
+      store.16 [slot0 + 0], %2
+      %1 = map m
+      %3 = &slot0 + 0
+      %4 = call helper bpf_map_lookup_elem(%1, %3)
+      ret64 %4
+    `));
+  });
+  it("leaves a value with another use where it is", async () => {
+    const { sinkargs } = await import("../../compiler/opt/sinkargs.js");
+    const text = ir(`
+    func f(%0) entry b0
+    b0:
+      %1 = map m
+      %2 = load.u16 [%0 + 2]
+      %4 = call helper bpf_map_lookup_elem(%1, %0)
+      %5 = call helper bpf_map_lookup_elem(%1, %0)
+      ret64 %4
+    `);
+    expect(run(sinkargs, text)).toBe(text);
   });
 });
 

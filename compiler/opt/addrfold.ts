@@ -1,0 +1,119 @@
+/**
+ * Address folding: a register known to hold `base + C` (a copy of a pointer
+ * plus constants) is not needed to address memory, as clang folds
+ * `ip = data + 14; ip->saddr` into `*(u32 *)(data + 0x1a)`:
+ *
+ *     %11 = mov64 %1; %11 = add64 %11, 14; … load.u32 [%11 + 12]
+ * becomes
+ *     … load.u32 [%1 + 26]
+ *
+ * and `%12 = mov64 %11; %12 = add64 %12, 20` becomes `%12 = mov64 %1;
+ * %12 = add64 %12, 34`, so %11 often dies. The facts are a must-analysis over
+ * the whole CFG (a fact holds on entry to a block when it holds at the end of
+ * every predecessor); redefining a register kills the facts about it and those
+ * based on it. Constant offsets leave the verifier's view unchanged: a packet
+ * pointer plus a constant keeps its id, and range checks compare base offset
+ * plus instruction offset, so `[%1 + 26]` is checked exactly as `[%11 + 12]`.
+ * CO-RE accesses are left alone (libbpf rewrites their offsets).
+ */
+import type { Insn, IrFunction, VReg } from "../ir/ir.js";
+import { predecessors, reversePostorder } from "./util.js";
+
+/** `v == base + off` (64-bit). */
+interface Fact { base: VReg; off: bigint }
+type Facts = Map<VReg, Fact>;
+
+const fitsS16 = (v: bigint) => v >= -32768n && v <= 32767n;
+const fitsS32 = (v: bigint) => v >= -(1n << 31n) && v < 1n << 31n;
+
+export function addrfold(fn: IrFunction): IrFunction {
+  const ins = factsIn(fn);
+  for (const b of fn.blocks) {
+    const facts = ins.get(b.id);
+    if (!facts) continue; // unreachable
+    const out: Insn[] = [];
+    for (let k = 0; k < b.insns.length; k++) {
+      let i = b.insns[k]!;
+      const next = b.insns[k + 1];
+      if ((i.op === "load" || i.op === "store") && i.base.kind === "reg" && !i.core) {
+        const f = facts.get(i.base.reg);
+        if (f && fitsS16(BigInt(i.off) + f.off)) i = { ...i, base: { kind: "reg", reg: f.base }, off: i.off + Number(f.off) };
+      } else if (i.op === "mov" && i.w === 64 && i.src.kind === "reg") {
+        const f = facts.get(i.src.reg);
+        // `d = s; d += C` with s = base + K: `d = base; d += K + C`
+        if (f && next?.op === "alu" && next.alu === "add" && next.w === 64 && next.dst === i.dst && next.a === i.dst
+          && next.b.kind === "imm" && !next.core && f.base !== i.dst && fitsS32(f.off + next.b.value)) {
+          i = { ...i, src: { kind: "reg", reg: f.base } };
+          const add: Insn = { ...next, b: { kind: "imm", value: f.off + next.b.value } };
+          out.push(i);
+          transfer(facts, i);
+          out.push(add);
+          transfer(facts, add);
+          k++;
+          continue;
+        }
+        if (f && f.off === 0n && f.base !== i.dst) i = { ...i, src: { kind: "reg", reg: f.base } };
+      }
+      out.push(i);
+      transfer(facts, i);
+    }
+    b.insns = out;
+  }
+  return fn;
+}
+
+/** The facts on entry to each reachable block. */
+function factsIn(fn: IrFunction): Map<number, Facts> {
+  const preds = predecessors(fn);
+  const order = reversePostorder(fn);
+  const outs = new Map<number, Facts>();
+  const ins = new Map<number, Facts>();
+  for (let changed = true, round = 0; changed; round++) {
+    // facts may trade places rather than shrink; without a fixed point soon, fold nothing
+    if (round > 50) return new Map();
+    changed = false;
+    for (const id of order) {
+      // predecessors not yet visited are ignored: facts only shrink as they are
+      const known = preds[id]!.filter((p) => outs.has(p)).map((p) => outs.get(p)!);
+      const entry: Facts = id === fn.entry ? new Map() : meet(known);
+      ins.set(id, new Map(entry));
+      for (const i of fn.blocks[id]!.insns) transfer(entry, i);
+      const prev = outs.get(id);
+      if (!prev || !same(prev, entry)) {
+        outs.set(id, entry);
+        changed = true;
+      }
+    }
+  }
+  return ins;
+}
+
+function meet(all: Facts[]): Facts {
+  if (all.length === 0) return new Map();
+  const [first, ...rest] = all;
+  return new Map([...first!].filter(([v, f]) => rest.every((o) => o.get(v)?.base === f.base && o.get(v)?.off === f.off)));
+}
+
+function same(a: Facts, b: Facts): boolean {
+  return a.size === b.size && [...a].every(([v, f]) => b.get(v)?.base === f.base && b.get(v)?.off === f.off);
+}
+
+/** What an instruction makes true, or no longer true. */
+function transfer(facts: Facts, i: Insn): void {
+  if (i.op === "store") return;
+  const d = i.op === "call" ? i.dst : i.dst;
+  if (d === undefined) return;
+  let fact: Fact | undefined;
+  const from = (src: VReg, off: bigint): Fact => {
+    const f = facts.get(src);
+    return f ? { base: f.base, off: f.off + off } : { base: src, off };
+  };
+  if (i.op === "mov" && i.w === 64 && i.src.kind === "reg") fact = from(i.src.reg, 0n);
+  else if (i.op === "alu" && i.w === 64 && i.b.kind === "imm" && !i.core && (i.alu === "add" || i.alu === "sub")) {
+    fact = from(i.a, i.alu === "add" ? i.b.value : -i.b.value);
+  }
+  facts.delete(d);
+  for (const [v, f] of facts) if (f.base === d) facts.delete(v);
+  // a register defined from itself has no older value left to name
+  if (fact && fact.base !== d && fitsS32(fact.off)) facts.set(d, fact);
+}
