@@ -5,7 +5,7 @@
  * most moves vanish. When registers run out, a value is spilled to its own
  * 8-byte stack slot (loads before uses, stores after defs) and allocation reruns.
  */
-import { def, uses, type Insn, type IrFunction, type Terminator, type VReg } from "../ir/ir.js";
+import { def, substitute, uses, type Insn, type IrFunction, type Terminator, type VReg } from "../ir/ir.js";
 import { liveness } from "../ir/liveness.js";
 
 export type PhysReg = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9;
@@ -253,25 +253,6 @@ function spill(fn: IrFunction, v: VReg): void {
     b.term = rewrite(b.term);
     b.insns = out;
   }
-}
-
-function substitute<T extends Insn | Terminator>(i: T, from: VReg, to: VReg): T {
-  const op = (o: import("../ir/ir.js").Operand) => (o.kind === "reg" && o.reg === from ? { kind: "reg" as const, reg: to } : o);
-  const base = (b: import("../ir/ir.js").Base) => (b.kind === "reg" && b.reg === from ? { kind: "reg" as const, reg: to } : b);
-  const r = (x: VReg) => (x === from ? to : x);
-  const c = { ...i } as Insn | Terminator;
-  switch (c.op) {
-    case "mov": c.src = op(c.src); break;
-    case "alu": c.a = r(c.a); c.b = op(c.b); break;
-    case "neg": c.a = r(c.a); break;
-    case "sext": case "zext": case "bswap": c.src = r(c.src); break;
-    case "load": c.base = base(c.base); break;
-    case "store": c.base = base(c.base); c.src = op(c.src); break;
-    case "call": c.args = c.args.map(op); break;
-    case "br": c.a = r(c.a); c.b = op(c.b); break;
-    case "ret": if (c.value) c.value = op(c.value); break;
-  }
-  return c as T;
 }
 
 function substituteDef(i: Insn, to: VReg): Insn {

@@ -104,6 +104,26 @@ export function uses(i: Insn | Terminator): VReg[] {
   return out;
 }
 
+/** The instruction with its reads of register `from` made from `to`. */
+export function substitute<T extends Insn | Terminator>(i: T, from: VReg, to: VReg): T {
+  const op = (o: Operand) => (o.kind === "reg" && o.reg === from ? { kind: "reg" as const, reg: to } : o);
+  const base = (b: Base) => (b.kind === "reg" && b.reg === from ? { kind: "reg" as const, reg: to } : b);
+  const r = (x: VReg) => (x === from ? to : x);
+  const c = { ...i } as Insn | Terminator;
+  switch (c.op) {
+    case "mov": c.src = op(c.src); break;
+    case "alu": c.a = r(c.a); c.b = op(c.b); break;
+    case "neg": c.a = r(c.a); break;
+    case "sext": case "zext": case "bswap": c.src = r(c.src); break;
+    case "load": c.base = base(c.base); break;
+    case "store": c.base = base(c.base); c.src = op(c.src); break;
+    case "call": c.args = c.args.map(op); break;
+    case "br": c.a = r(c.a); c.b = op(c.b); break;
+    case "ret": if (c.value) c.value = op(c.value); break;
+  }
+  return c as T;
+}
+
 /** The register an instruction writes, if any. */
 export function def(i: Insn | Terminator): VReg | undefined {
   switch (i.op) {

@@ -14,10 +14,13 @@
  * based on it. Constant offsets leave the verifier's view unchanged: a packet
  * pointer plus a constant keeps its id, and range checks compare base offset
  * plus instruction offset, so `[%1 + 26]` is checked exactly as `[%11 + 12]`.
- * CO-RE accesses are left alone (libbpf rewrites their offsets).
+ * CO-RE accesses are left alone (libbpf rewrites their offsets). A register
+ * known to equal another (`base + 0`: a copy neither has changed since) is read
+ * from the other wherever it is used, if it is a temporary, so `%33 = mov64 %30; … add64 %34, %33`
+ * reads %30 and the copy dies.
  */
-import type { Insn, IrFunction, VReg } from "../ir/ir.js";
-import { predecessors, reversePostorder } from "./util.js";
+import { substitute, uses, type Insn, type IrFunction, type Terminator, type VReg } from "../ir/ir.js";
+import { defUse, predecessors, reversePostorder } from "./util.js";
 
 /** `v == base + off` (64-bit). */
 interface Fact { base: VReg; off: bigint }
@@ -28,12 +31,14 @@ const fitsS32 = (v: bigint) => v >= -(1n << 31n) && v < 1n << 31n;
 
 export function addrfold(fn: IrFunction): IrFunction {
   const ins = factsIn(fn);
+  const { defs } = defUse(fn);
+  const temporary = (v: VReg) => defs.get(v)?.length === 1;
   for (const b of fn.blocks) {
     const facts = ins.get(b.id);
     if (!facts) continue; // unreachable
     const out: Insn[] = [];
     for (let k = 0; k < b.insns.length; k++) {
-      let i = b.insns[k]!;
+      let i = copiesRead(b.insns[k]!, facts, temporary);
       const next = b.insns[k + 1];
       if ((i.op === "load" || i.op === "store") && i.base.kind === "reg" && !i.core) {
         const f = facts.get(i.base.reg);
@@ -58,8 +63,22 @@ export function addrfold(fn: IrFunction): IrFunction {
       transfer(facts, i);
     }
     b.insns = out;
+    b.term = copiesRead(b.term, facts, temporary);
   }
   return fn;
+}
+
+/**
+ * `i` reading, for each temporary known to be a copy of another register, the
+ * other. (Not a variable's copy: the variable stays live, and reading the
+ * original would keep both in registers.)
+ */
+function copiesRead<T extends Insn | Terminator>(i: T, facts: Facts, temporary: (v: VReg) => boolean): T {
+  for (const u of uses(i)) {
+    const f = facts.get(u);
+    if (f && f.off === 0n && temporary(u)) i = substitute(i, u, f.base);
+  }
+  return i;
 }
 
 /** The facts on entry to each reachable block. */

@@ -12,7 +12,7 @@
  * reach it and calls of helpers that change none of its fields.
  */
 import { liveness } from "../ir/liveness.js";
-import { def, imm, uses, type Insn, type IrFunction, type Operand, type Terminator, type VReg, type Width } from "../ir/ir.js";
+import { def, imm, upperHalfClear, uses, type Insn, type IrFunction, type Operand, type Terminator, type VReg, type Width } from "../ir/ir.js";
 import { evaluate, movWidth } from "./constprop.js";
 import { foldCmp, immediateFor } from "./fold.js";
 import { predecessors, reversePostorder } from "./util.js";
@@ -76,6 +76,9 @@ function liveAcrossCalls(fn: IrFunction): Map<Insn, Set<VReg>> {
   return out;
 }
 
+/** A register holding a global place's value; exact: what loading the place gives, all 64 bits. */
+interface Held { reg: VReg; exact: boolean }
+
 export function localprop(fn: IrFunction): IrFunction {
   const preds = predecessors(fn);
   // Loads through the context are their own root: stack and global stores, and most helpers, leave them be.
@@ -89,7 +92,8 @@ export function localprop(fn: IrFunction): IrFunction {
   const rootsOut = new Map<number, Map<VReg, string>>();
   const bounds64 = new Map<number, Map<VReg, bigint>>();
   const globalsOut = new Map<number, Map<VReg, string>>();
-  const heldOut = new Map<number, Map<string, VReg>>();
+  const heldOut = new Map<number, Map<string, Held>>();
+  const clear = upperHalfClear(fn);
   for (const id of reversePostorder(fn)) {
     const b = fn.blocks[id]!;
     const p = preds[id]!;
@@ -116,20 +120,25 @@ export function localprop(fn: IrFunction): IrFunction {
     const globalAddr = new Map<VReg, string>(p.length === 1 ? globalsOut.get(p[0]!) ?? [] : []);
     const placeOf = (i: Insn & { op: "load" | "store" }) =>
       i.base.kind === "reg" && globalAddr.has(i.base.reg) && !i.core ? `${globalAddr.get(i.base.reg)}+${i.off}:${i.size}` : undefined;
-    // What each global place held when last loaded here: storing that register back changes nothing.
-    const held = new Map<string, VReg>(p.length === 1 ? heldOut.get(p[0]!) ?? [] : []);
+    // What each global place holds, by the register last loaded from or stored to it here: storing
+    // that register back changes nothing, and loading the place again (when the register is exactly
+    // what a load gives) reads the register.
+    const held = new Map<string, Held>(p.length === 1 ? heldOut.get(p[0]!) ?? [] : []);
     const dead = new Set<Insn>();
     b.insns = b.insns.map((i): Insn => {
       if (i.op === "store") {
         const place = placeOf(i);
-        if (place && i.src.kind === "reg" && held.get(place) === i.src.reg) {
+        if (place && i.src.kind === "reg" && held.get(place)?.reg === i.src.reg) {
           dead.add(i); // `g = g`
           return i;
         }
       }
       if (i.op === "load") {
         const prev = loads.get(`${keyOf(i)}:${i.size}:${i.signed}`);
+        const place = placeOf(i);
+        const h = place && !i.signed ? held.get(place) : undefined;
         if (prev) i = { op: "mov", dst: i.dst, src: { kind: "reg", reg: prev.dst }, w: 64, loc: i.loc };
+        else if (h?.exact) i = { op: "mov", dst: i.dst, src: { kind: "reg", reg: h.reg }, w: 64, loc: i.loc };
       }
       if (i.op === "store") {
         // A store may change what earlier loads read: through a global only that global, else anything but other globals.
@@ -154,7 +163,8 @@ export function localprop(fn: IrFunction): IrFunction {
         // any other store may write any global place (through a pointer, or this one)
         const place = placeOf(i);
         held.clear();
-        if (place && i.src.kind === "reg") held.set(place, i.src.reg);
+        // a load gives back all of the register stored only if it had no bits beyond the place's size
+        if (place && i.src.kind === "reg") held.set(place, { reg: i.src.reg, exact: i.size === 8 || (i.size === 4 && clear.has(i.src.reg)) });
       }
       const c = evaluate(i, (r) => known.get(r));
       let n: Insn = i;
@@ -166,11 +176,11 @@ export function localprop(fn: IrFunction): IrFunction {
       }
       const d = n.op === "store" ? undefined : (n as { dst?: VReg }).dst;
       if (d === undefined) return n;
-      for (const [k, v] of held) if (v === d) held.delete(k);
+      for (const [k, v] of held) if (v.reg === d) held.delete(k);
       globalAddr.delete(d);
       if (n.op === "ldglobal") globalAddr.set(d, n.symbol);
       if (n.op === "mov" && n.src.kind === "reg" && n.w === 64 && globalAddr.has(n.src.reg)) globalAddr.set(d, globalAddr.get(n.src.reg)!);
-      if (n.op === "load") { const place = placeOf(n); if (place && !n.signed) held.set(place, d); }
+      if (n.op === "load") { const place = placeOf(n); if (place && !n.signed) held.set(place, { reg: d, exact: true }); }
       // A redefined vreg no longer holds what a recorded load read, nor the address it read from.
       for (const [k, v] of loads) if (v.dst === d || k.startsWith(`r${d}+`)) loads.delete(k);
       roots.delete(d);

@@ -108,7 +108,7 @@ describeKernel(
       expect(r.stderr).toMatch(/^loop\.ts:11:3 - error TSBPF4001: The verifier rejected program 'spin': The sequence of 8193 jumps is too complex\.\n/);
       expect(r.stderr).toContain("11   while (i < n.value) {\n     ~~~~~~~~~~~~~~~~~~~~~\n");
       expect(r.stderr).toMatch(/hint: The verifier cannot prove this loop ends/);
-      expect(r.stderr).toMatch(/verifier: 11: \(3e\) if w1 >= w2 goto pc\+2/);
+      expect(r.stderr).toMatch(/verifier: \d+: \(3e\) if w\d >= w\d goto pc\+\d+/); // the loop test, as the kernel logged it
       expect(fs.readdirSync(dir)).toEqual(["loop.ts"]); // nothing written
     });
 

@@ -1058,3 +1058,62 @@ ${extra}
     }
   });
 });
+
+describe("addrfold: copies read from their source", () => {
+  it("reads a temporary copy's source while neither has changed, leaving the copy dead", () => {
+    const fn = parseFunction(ir(`
+    func f(%0) entry b0
+    b0:
+      %1 = load.u32 [%0 + 0]
+      %2 = mov64 %1
+      %3 = mov64 %0
+      %3 = add64 %3, %2
+      br lt32 %2, 9 ? b1 : b2
+    b1:
+      ret64 %3
+    b2:
+      %1 = mov64 7
+      ret64 %2
+    `));
+    addrfold(fn);
+    const out = printFunction(fn);
+    expect(out).toContain("%3 = add64 %3, %1\n  br lt32 %1, 9 ? b1 : b2");
+    expect(out).toContain("%1 = mov64 7\n  ret64 %2"); // %1 changed: the copy is still read
+  });
+  it("leaves a variable's copy alone (both would stay live)", () => {
+    const text = ir(`
+    func f(%0) entry b0
+    b0:
+      %1 = load.u32 [%0 + 0]
+      %2 = mov64 %1
+      %2 = add64 %2, %1
+      ret64 %2
+    `);
+    const fn = parseFunction(text);
+    addrfold(fn);
+    expect(printFunction(fn)).toBe(text);
+  });
+});
+
+describe("localprop: a global read back after it was stored", () => {
+  it("reads the stored register when a load would give exactly it, and loads again otherwise", async () => {
+    const { localprop } = await import("../../compiler/opt/localprop.js");
+    const fn = parseFunction(ir(`
+    func f(%0) entry b0
+    b0:
+      %1 = load.u64 [%0 + 0]
+      %2 = global acc
+      store.64 [%2 + 0], %1
+      %3 = global acc
+      %4 = load.u64 [%3 + 0]
+      store.32 [%3 + 8], %1
+      %5 = load.u32 [%2 + 8]
+      %6 = add64 %4, %5
+      ret64 %6
+    `));
+    localprop(fn);
+    const out = printFunction(fn);
+    expect(out).toContain("%4 = mov64 %1"); // all 64 bits stored, all read back
+    expect(out).toContain("%5 = load.u32 [%2 + 8]"); // a 32-bit store of a 64-bit value: the load truncates
+  });
+});
