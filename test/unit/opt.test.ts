@@ -1117,3 +1117,52 @@ describe("localprop: a global read back after it was stored", () => {
     expect(out).toContain("%5 = load.u32 [%2 + 8]"); // a 32-bit store of a 64-bit value: the load truncates
   });
 });
+
+describe("deadstore: by byte, with slots passed to helpers", () => {
+  it("drops a zeroing store whose bytes are all written again before a helper reads the slot", async () => {
+    const { deadstore } = await import("../../compiler/opt/deadstore.js");
+    const fn = parseFunction(ir(`
+    func f(%0) entry b0 slots [16@8]
+    b0:
+      store.64 [slot0 + 0], 0
+      store.64 [slot0 + 8], 0
+      store.32 [slot0 + 0], %0
+      store.32 [slot0 + 4], 7
+      store.16 [slot0 + 8], 1
+      %1 = map m
+      %2 = &slot0 + 0
+      %3 = call helper bpf_map_lookup_elem(%1, %2)
+      store.64 [slot0 + 0], 9
+      ret64 %3
+    `));
+    deadstore(fn);
+    expect(printFunction(fn)).toBe(ir(`
+    func f(%0) entry b0 slots [16@8]
+    b0:
+      store.64 [slot0 + 8], 0
+      store.32 [slot0 + 0], %0
+      store.32 [slot0 + 4], 7
+      store.16 [slot0 + 8], 1
+      %1 = map m
+      %2 = &slot0 + 0
+      %3 = call helper bpf_map_lookup_elem(%1, %2)
+      ret64 %3
+    `));
+  });
+  it("leaves a slot whose address a dynptr keeps", async () => {
+    const { deadstore } = await import("../../compiler/opt/deadstore.js");
+    const text = ir(`
+    func f(%0) entry b0 slots [16@8, 16@8]
+    b0:
+      %1 = &slot0 + 0
+      %2 = &slot1 + 0
+      %3 = call helper bpf_dynptr_from_mem(%1, 16, 0, %2)
+      store.64 [slot0 + 0], 5
+      %4 = call helper bpf_dynptr_read(%0, 8, %2, 0, 0)
+      ret64 %4
+    `);
+    const fn = parseFunction(text);
+    deadstore(fn);
+    expect(printFunction(fn)).toBe(text);
+  });
+});
