@@ -20,14 +20,14 @@
  * reads %30 and the copy dies.
  */
 import { substitute, uses, type Insn, type IrFunction, type Terminator, type VReg } from "../ir/ir.js";
-import { defUse, predecessors, reversePostorder } from "./util.js";
+import { agreed, defUse, predecessors, reversePostorder, sameEntries } from "./util.js";
+import { fitsS32 } from "./fold.js";
 
 /** `v == base + off` (64-bit). */
 interface Fact { base: VReg; off: bigint }
 type Facts = Map<VReg, Fact>;
 
 const fitsS16 = (v: bigint) => v >= -32768n && v <= 32767n;
-const fitsS32 = (v: bigint) => v >= -(1n << 31n) && v < 1n << 31n;
 
 export function addrfold(fn: IrFunction): IrFunction {
   const ins = factsIn(fn);
@@ -94,11 +94,11 @@ function factsIn(fn: IrFunction): Map<number, Facts> {
     for (const id of order) {
       // predecessors not yet visited are ignored: facts only shrink as they are
       const known = preds[id]!.filter((p) => outs.has(p)).map((p) => outs.get(p)!);
-      const entry: Facts = id === fn.entry ? new Map() : meet(known);
+      const entry: Facts = id === fn.entry ? new Map() : agreed(known, sameFact);
       ins.set(id, new Map(entry));
       for (const i of fn.blocks[id]!.insns) transfer(entry, i);
       const prev = outs.get(id);
-      if (!prev || !same(prev, entry)) {
+      if (!prev || !sameEntries(prev, entry, sameFact)) {
         outs.set(id, entry);
         changed = true;
       }
@@ -107,15 +107,7 @@ function factsIn(fn: IrFunction): Map<number, Facts> {
   return ins;
 }
 
-function meet(all: Facts[]): Facts {
-  if (all.length === 0) return new Map();
-  const [first, ...rest] = all;
-  return new Map([...first!].filter(([v, f]) => rest.every((o) => o.get(v)?.base === f.base && o.get(v)?.off === f.off)));
-}
-
-function same(a: Facts, b: Facts): boolean {
-  return a.size === b.size && [...a].every(([v, f]) => b.get(v)?.base === f.base && b.get(v)?.off === f.off);
-}
+const sameFact = (a: Fact, b: Fact) => a.base === b.base && a.off === b.off;
 
 /** What an instruction makes true, or no longer true. */
 function transfer(facts: Facts, i: Insn): void {

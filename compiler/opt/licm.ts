@@ -34,14 +34,15 @@ function hoistOne(fn: IrFunction): boolean {
     const loads = invariantLoads(fn, body, globalOf);
     if (!loads.length) continue;
     const pre = preheader(fn, header, body, preds[header]!);
-    for (const group of loads) {
+    for (const { symbol, loads: group } of loads) {
       const addr = fn.vregCount++, value = fn.vregCount++;
       const first = group[0]!;
-      pre.insns.push({ op: "ldglobal", dst: addr, symbol: globalOf((first.base as { reg: VReg }).reg)!, loc: first.loc } as Insn);
+      pre.insns.push({ op: "ldglobal", dst: addr, symbol, loc: first.loc });
       pre.insns.push({ ...first, dst: value, base: { kind: "reg", reg: addr } });
+      const hoisted = new Set<Insn>(group);
       for (const b of body) {
         const blk = fn.blocks[b]!;
-        blk.insns = blk.insns.map((i) => (group.includes(i as Insn & { op: "load" }) ? ({ op: "mov", dst: (i as { dst: VReg }).dst, src: { kind: "reg", reg: value }, w: 64, loc: i.loc } as Insn) : i));
+        blk.insns = blk.insns.map((i) => (i.op === "load" && hoisted.has(i) ? { op: "mov", dst: i.dst, src: { kind: "reg", reg: value }, w: 64, loc: i.loc } : i));
       }
     }
     return true;
@@ -66,9 +67,9 @@ function loopBody(header: number, latches: number[], preds: number[][]): Set<num
 type Load = Insn & { op: "load" };
 
 /** The loop's loads of globals it never writes, grouped by place (at most MAX_HOISTED places). */
-function invariantLoads(fn: IrFunction, body: Set<number>, globalOf: (v: VReg) => string | undefined): Load[][] {
+function invariantLoads(fn: IrFunction, body: Set<number>, globalOf: (v: VReg) => string | undefined): { symbol: string; loads: Load[] }[] {
   const written = new Set<string>();
-  const loads = new Map<string, Load[]>();
+  const loads = new Map<string, { symbol: string; loads: Load[] }>();
   for (const b of body) {
     for (const i of fn.blocks[b]!.insns) {
       if (i.op === "call") return [];
@@ -81,11 +82,13 @@ function invariantLoads(fn: IrFunction, body: Set<number>, globalOf: (v: VReg) =
         const g = globalOf(i.base.reg);
         if (g === undefined) continue;
         const key = `${g}+${i.off}:${i.size}:${i.signed}`;
-        loads.set(key, [...(loads.get(key) ?? []), i]);
+        const group = loads.get(key) ?? { symbol: g, loads: [] };
+        group.loads.push(i);
+        loads.set(key, group);
       }
     }
   }
-  return [...loads.values()].filter((g) => !written.has(globalOf((g[0]!.base as { reg: VReg }).reg)!)).slice(0, MAX_HOISTED);
+  return [...loads.values()].filter((g) => !written.has(g.symbol)).slice(0, MAX_HOISTED);
 }
 
 /** A block that runs just before the loop and only then: the single outside predecessor ending in a jump to the header, or a new one. */

@@ -15,7 +15,7 @@ import { liveness } from "../ir/liveness.js";
 import { def, imm, upperHalfClear, uses, type Insn, type IrFunction, type Operand, type Terminator, type VReg, type Width } from "../ir/ir.js";
 import { evaluate, movWidth } from "./constprop.js";
 import { foldCmp, immediateFor } from "./fold.js";
-import { predecessors, reversePostorder } from "./util.js";
+import { agreed, predecessors, reversePostorder } from "./util.js";
 
 /**
  * Helpers that change no field a program reads through its context: not in the
@@ -109,7 +109,7 @@ export function localprop(fn: IrFunction): IrFunction {
     };
     // Loads made on every path here (a join's predecessors all seen, so not a loop header).
     const loads = new Map<string, { dst: VReg; root: string }>(p.length === 1 ? loadsOut.get(p[0]!) ?? []
-      : p.length > 1 && p.every((q) => loadsOut.has(q)) ? common(p.map((q) => loadsOut.get(q)!)) : []);
+      : p.length > 1 && p.every((q) => loadsOut.has(q)) ? agreed(p.map((q) => loadsOut.get(q)!), (x, y) => x.dst === y.dst) : []);
     const roots = new Map<VReg, string>(p.length === 1 ? rootsOut.get(p[0]!) ?? [] : []);
     const rootOf = (base: import("../ir/ir.js").Base) =>
       (base.kind === "slot" ? `s${base.slot}` : roots.get(base.reg) ?? (ctxParams.has(base.reg) ? "ctx" : "other"));
@@ -220,11 +220,6 @@ export function localprop(fn: IrFunction): IrFunction {
 }
 
 /** The recorded loads all of several maps agree on. */
-function common(all: Map<string, { dst: VReg; root: string }>[]): Map<string, { dst: VReg; root: string }> {
-  const [first, ...rest] = all;
-  return new Map([...first!].filter(([k, v]) => rest.every((m) => m.get(k)?.dst === v.dst)));
-}
-
 function foldTerm(t: Terminator, known: Map<VReg, bigint>, operand: (o: Operand, w: Width) => Operand): Terminator {
   if (t.op === "ret") return t.value ? { ...t, value: operand(t.value, t.w) } : t;
   if (t.op !== "br") return t;

@@ -15,19 +15,18 @@
  *    where the verifier would need the bounds the link carried.
  * Runs last: identity would turn `v | 0` back into a copy.
  */
-import { def, uses, type Insn, type IrFunction, type VReg } from "../ir/ir.js";
+import { def, successors, uses, type Insn, type IrFunction, type VReg } from "../ir/ir.js";
 import { defUse, inCycle } from "./util.js";
 
 export function unlink(fn: IrFunction): IrFunction {
   const looping = inCycle(fn);
   const { defs } = defUse(fn);
   const valueOnly = valueOnlyRegs(fn);
-  const tested = testedAfter(fn);
   for (const b of fn.blocks) {
     if (!looping.has(b.id)) continue;
     b.insns.forEach((i, k) => {
       if (i.op !== "mov" || i.src.kind !== "reg" || (defs.get(i.dst)?.length ?? 0) < 2) return;
-      if (!valueOnly.has(i.dst) || !valueOnly.has(i.src.reg) || !tested(b.id, k, i.src.reg)) return;
+      if (!valueOnly.has(i.dst) || !valueOnly.has(i.src.reg) || !testedAfter(fn, b.id, k + 1, i.src.reg)) return;
       b.insns[k] = { op: "alu", alu: "or", dst: i.dst, a: i.src.reg, b: { kind: "imm", value: 0n }, w: i.w, loc: i.loc } as Insn;
     });
   }
@@ -38,14 +37,14 @@ export function unlink(fn: IrFunction): IrFunction {
 function valueOnlyRegs(fn: IrFunction): Set<VReg> {
   const all = new Set<VReg>();
   const bad = new Set<VReg>(fn.params);
-  const flows = new Map<VReg, VReg[]>(); // v → vregs computed from v
+  const from = new Map<VReg, VReg[]>(); // d → the vregs d is computed from
   for (const b of fn.blocks) {
     for (const i of b.insns) {
       const d = def(i);
       if (d !== undefined) all.add(d);
       const us = uses(i);
       if ((i.op === "mov" || i.op === "alu" || i.op === "neg" || i.op === "zext" || i.op === "sext") && d !== undefined) {
-        for (const u of us) flows.set(u, [...(flows.get(u) ?? []), d]);
+        from.set(d, [...(from.get(d) ?? []), ...us]);
       } else if (i.op === "store") {
         if (i.base.kind === "reg") bad.add(i.base.reg);
       } else for (const u of us) bad.add(u);
@@ -53,8 +52,6 @@ function valueOnlyRegs(fn: IrFunction): Set<VReg> {
     if (b.term.op === "ret") for (const u of uses(b.term)) bad.add(u);
   }
   // Badness flows back from a use to everything computed into it.
-  const from = new Map<VReg, VReg[]>();
-  for (const [u, ds] of flows) for (const d of ds) from.set(d, [...(from.get(d) ?? []), u]);
   const work = [...bad];
   while (work.length) {
     for (const u of from.get(work.pop()!) ?? []) if (!bad.has(u)) { bad.add(u); work.push(u); }
@@ -62,22 +59,15 @@ function valueOnlyRegs(fn: IrFunction): Set<VReg> {
   return new Set([...all].filter((v) => !bad.has(v)));
 }
 
-/** Whether vreg v, as it is after instruction k of block b, is tested by a branch before it is redefined. */
-function testedAfter(fn: IrFunction): (b: number, k: number, v: VReg) => boolean {
-  return (start, k, v) => {
-    const seen = new Set<number>();
-    const walk = (id: number, from: number): boolean => {
-      const b = fn.blocks[id]!;
-      for (let j = from; j < b.insns.length; j++) if (def(b.insns[j]!) === v) return false;
-      if (b.term.op === "br" && uses(b.term).includes(v)) return true;
-      if (b.term.op === "ret") return false;
-      for (const s of b.term.op === "br" ? [b.term.then, b.term.else] : [b.term.target]) {
-        if (seen.has(s)) continue;
-        seen.add(s);
-        if (walk(s, 0)) return true;
-      }
-      return false;
-    };
-    return walk(start, k + 1);
-  };
+/** Whether vreg v, from instruction `from` of block `id` on, is tested by a branch before it is redefined. */
+function testedAfter(fn: IrFunction, id: number, from: number, v: VReg, seen = new Set<number>()): boolean {
+  const b = fn.blocks[id]!;
+  for (let j = from; j < b.insns.length; j++) if (def(b.insns[j]!) === v) return false;
+  if (b.term.op === "br" && uses(b.term).includes(v)) return true;
+  for (const s of successors(b.term)) {
+    if (seen.has(s)) continue;
+    seen.add(s);
+    if (testedAfter(fn, s, 0, v, seen)) return true;
+  }
+  return false;
 }

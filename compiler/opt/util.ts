@@ -38,17 +38,25 @@ export function predecessors(fn: IrFunction): number[][] {
   return preds;
 }
 
-/** The entries all `maps` agree on: the meet of per-edge facts at a join. */
-export function agreed<K, V>(maps: readonly ReadonlyMap<K, V>[]): Map<K, V> {
+/** The entries all `maps` agree on (values equal by `eq`): the meet of per-edge facts at a join. */
+export function agreed<K, V>(maps: readonly ReadonlyMap<K, V>[], eq: (a: V, b: V) => boolean = (a, b) => a === b): Map<K, V> {
   const out = new Map(maps[0] ?? []);
-  for (const m of maps.slice(1)) for (const [k, v] of out) if (m.get(k) !== v) out.delete(k);
+  for (const m of maps.slice(1)) {
+    for (const [k, v] of out) {
+      const w = m.get(k);
+      if (w === undefined || !eq(w, v)) out.delete(k);
+    }
+  }
   return out;
 }
 
-/** Whether two maps hold the same entries (a dataflow fact that did not change). */
-export function sameEntries<K, V>(a: ReadonlyMap<K, V>, b: ReadonlyMap<K, V>): boolean {
+/** Whether two maps hold the same entries (values equal by `eq`: a dataflow fact that did not change). */
+export function sameEntries<K, V>(a: ReadonlyMap<K, V>, b: ReadonlyMap<K, V>, eq: (a: V, b: V) => boolean = (a, b) => a === b): boolean {
   if (a.size !== b.size) return false;
-  for (const [k, v] of a) if (b.get(k) !== v) return false;
+  for (const [k, v] of a) {
+    const w = b.get(k);
+    if (w === undefined || !eq(w, v)) return false;
+  }
   return true;
 }
 
