@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
-import { largeSource } from "../../compiler/frontend/code-cache.js";
+import { largeSource, prune } from "../../compiler/frontend/code-cache.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const BIN = path.join(ROOT, "bin/tsbpf");
@@ -45,6 +45,52 @@ describe("the TypeScript code cache", () => {
     expect(build(off, path.join(dir, "d.o"), { TSBPF_CODE_CACHE: "0" })).toEqual(cold);
     expect(cacheFiles(off)).toEqual([]);
   }, 60_000);
+});
+
+describe("the code cache's size stays bounded", () => {
+  const CODE_CACHE = path.join(ROOT, "dist/compiler/frontend/code-cache.js");
+  /** Requires `file` through the cache in a fresh Node, as a build does. */
+  const requireIn = (cacheHome: string, file: string) => {
+    const script = `import { requireWithCodeCache } from ${JSON.stringify(CODE_CACHE)}; import { createRequire } from "node:module"; requireWithCodeCache(createRequire(import.meta.url), ${JSON.stringify(file)});`;
+    const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { env: { ...process.env, XDG_CACHE_HOME: cacheHome }, encoding: "utf8" });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+  };
+
+  it("keeps one entry per file: a changed file replaces its entry instead of adding one", () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), "tsbpf-cc-"));
+    const big = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "tsbpf-cc-src-")), "big.cjs");
+    fs.writeFileSync(big, "exports.f = function (x) { return x + 1; };\n".repeat(15_000));
+    requireIn(home, big);
+    const [entry] = cacheFiles(home);
+    expect(cacheFiles(home)).toHaveLength(1);
+    const first = fs.readFileSync(entry!);
+    fs.utimesSync(big, new Date(), new Date(Date.now() + 5000)); // a rebuilt file: same path, new mtime
+    requireIn(home, big);
+    expect(cacheFiles(home)).toEqual([entry]);
+    expect(fs.readFileSync(entry!).equals(first)).toBe(false); // its stamp changed
+  }, 30_000);
+
+  it("prune removes entries not rewritten for 30 days, files of earlier layouts and emptied version directories", () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "tsbpf-cc-prune-"));
+    const now = Date.now();
+    const day = 24 * 3600 * 1000;
+    const put = (rel: string, ageDays: number) => {
+      const f = path.join(root, rel);
+      fs.mkdirSync(path.dirname(f), { recursive: true });
+      fs.writeFileSync(f, "x");
+      fs.utimesSync(f, new Date(now - ageDays * day), new Date(now - ageDays * day));
+    };
+    put("v8-a/cc2-fresh", 1);
+    put("v8-a/cc2-stale", 31);
+    put("v8-a/0123456789abcdef0123456789abcdef01234567", 0); // an earlier layout's entry
+    put("v8-a/cc2-fresh.77.tmp", 0); // a write in progress
+    put("v8-a/cc2-dead.78.tmp", 1); // a write that never finished
+    put("v8-old/cc2-stale", 40);
+    prune(root, now);
+    expect(fs.readdirSync(root)).toEqual(["v8-a"]);
+    expect(fs.readdirSync(path.join(root, "v8-a")).sort()).toEqual(["cc2-fresh", "cc2-fresh.77.tmp"]);
+  });
 });
 
 describe("ts-morph is loaded once, through require", () => {
