@@ -178,3 +178,27 @@ export function successors(t: Terminator): number[] {
     case "ret": return [];
   }
 }
+
+/** Where each vreg is defined (parameters: by no instruction) and how often it is read. */
+export interface DefUse {
+  defs: Map<VReg, Insn[]>;
+  useCount: Map<VReg, number>;
+}
+
+export function defUse(fn: IrFunction): DefUse {
+  const defs = new Map<VReg, Insn[]>();
+  const useCount = new Map<VReg, number>();
+  for (const p of fn.params) defs.set(p, []); // defined on entry, by no instruction
+  for (const b of fn.blocks) {
+    for (const i of [...b.insns, b.term] as (Insn | Terminator)[]) {
+      for (const u of uses(i)) useCount.set(u, (useCount.get(u) ?? 0) + 1);
+      const d = def(i);
+      if (d !== undefined && i.op !== "br" && i.op !== "jmp" && i.op !== "ret") {
+        const list = defs.get(d) ?? [];
+        list.push(i as Insn);
+        defs.set(d, list);
+      }
+    }
+  }
+  return { defs, useCount };
+}

@@ -13,88 +13,17 @@
  * else are considered (an address stored, compared or returned could be read by
  * anyone at any time).
  */
-import { def, successors, uses, type Base, type Insn, type IrFunction, type VReg } from "../ir/ir.js";
-import { pointerRoots, rootOf } from "./stackprop.js";
+import type { Insn, IrFunction } from "../ir/ir.js";
+import { SlotLiveness } from "../ir/slots.js";
 
 export function deadstore(fn: IrFunction): IrFunction {
-  const roots = pointerRoots(fn);
-  const slotOf = (base: Base): number | undefined => {
-    const r = rootOf(roots, base);
-    return r.kind === "slot" ? r.slot : undefined;
-  };
-  const tame = new Set(fn.slots.map((_, i) => i));
-  // a slot's address used anywhere but as a load/store base or to derive another address of it escapes
+  const live = new SlotLiveness(fn);
+  if (!live.tame.size) return fn;
   for (const b of fn.blocks) {
-    for (const i of [...b.insns, b.term] as (Insn | typeof b.term)[]) {
-      // an address merged with others into one register: that register may point anywhere
-      if (i.op === "slotaddr" && roots.get(i.dst)?.kind !== "slot") tame.delete(i.slot);
-      for (const u of uses(i)) {
-        const r = roots.get(u);
-        if (r?.kind !== "slot") continue;
-        const asBase = ((i.op === "load" || i.op === "store") && i.base.kind === "reg" && i.base.reg === u && !(i.op === "store" && i.src.kind === "reg" && i.src.reg === u))
-          || (i.op === "call" && readsOnlyDuring(i));
-        const derives = (i.op === "mov" || (i.op === "alu" && (i.alu === "add" || i.alu === "sub") && i.a === u && !(i.b.kind === "reg" && i.b.reg === u))) &&
-          roots.get(def(i as Insn) as VReg)?.kind === "slot";
-        if (!asBase && !derives) tame.delete(r.slot);
-      }
-    }
-  }
-  if (!tame.size) return fn;
-
-  // backward liveness of the bytes of tame slots: live = may be loaded later
-  const byte = (slot: number, k: number) => slot * 1024 + k;
-  const all = (live: Set<number>, slot: number) => { for (let k = 0; k < fn.slots[slot]!.size; k++) live.add(byte(slot, k)); };
-  const liveOut = new Map<number, Set<number>>();
-  const liveIn = new Map<number, Set<number>>();
-  const transfer = (b: (typeof fn.blocks)[number], live: Set<number>, dead?: Set<Insn>) => {
-    for (let k = b.insns.length - 1; k >= 0; k--) {
-      const i = b.insns[k]!;
-      if (i.op === "store") {
-        const s = slotOf(i.base);
-        if (s === undefined || !tame.has(s)) continue;
-        // a store at a computed address may write any bytes of its slot: it kills none
-        const bytes = i.base.kind === "slot" ? Array.from({ length: i.size }, (_, n) => byte(s, i.off + n)) : undefined;
-        const read = bytes ? bytes.some((x) => live.has(x)) : [...live].some((x) => Math.floor(x / 1024) === s);
-        if (!read) dead?.add(i);
-        else if (bytes) for (const x of bytes) live.delete(x);
-      } else if (i.op === "load") {
-        const s = slotOf(i.base);
-        if (s === undefined) continue;
-        if (i.base.kind === "slot") for (let n = 0; n < i.size; n++) live.add(byte(s, i.off + n));
-        else all(live, s);
-      } else if (i.op === "call") {
-        for (const a of i.args) {
-          const r = a.kind === "reg" ? roots.get(a.reg) : undefined;
-          if (r?.kind === "slot") all(live, r.slot);
-        }
-      }
-    }
-  };
-  for (let changed = true; changed;) {
-    changed = false;
-    for (let id = fn.blocks.length - 1; id >= 0; id--) {
-      const b = fn.blocks[id]!;
-      const out = new Set<number>();
-      for (const s of successors(b.term)) for (const x of liveIn.get(s) ?? []) out.add(x);
-      liveOut.set(id, out);
-      const live = new Set(out);
-      transfer(b, live);
-      const prev = liveIn.get(id);
-      if (!prev || prev.size !== live.size) {
-        liveIn.set(id, live);
-        changed = true;
-      }
-    }
-  }
-  for (const b of fn.blocks) {
+    const bytes = new Set(live.liveOut[b.id]);
     const dead = new Set<Insn>();
-    transfer(b, new Set(liveOut.get(b.id)), dead);
+    for (let k = b.insns.length - 1; k >= 0; k--) if (live.back(b.insns[k]!, bytes)) dead.add(b.insns[k]!);
     if (dead.size) b.insns = b.insns.filter((i) => !dead.has(i));
   }
   return fn;
-}
-
-/** A call that reads (or writes) the stack memory it is given only while it runs. */
-function readsOnlyDuring(i: Insn & { op: "call" }): boolean {
-  return i.target.kind === "helper" && !i.target.name.includes("dynptr");
 }

@@ -12,16 +12,14 @@
  * origin, or any call, forgets every slot whose address was taken. Slots only
  * ever addressed directly (`[slotN + off]`) cannot be reached any other way.
  */
-import { imm, type Base, type Insn, type IrFunction, type VReg } from "../ir/ir.js";
-import { agreed, defUse, predecessors, sameEntries } from "./util.js";
+import { imm, type Insn, type IrFunction } from "../ir/ir.js";
+import { pointerRoots, rootOf } from "../ir/slots.js";
+import { agreed, predecessors, sameEntries } from "./util.js";
 
 /** Known bytes: `slot:offset` → byte value. */
 type Facts = Map<string, number>;
 
 const key = (slot: number, off: number) => `${slot}:${off}`;
-
-/** Where a pointer vreg points: a slot, somewhere that is not the stack, or anywhere. */
-export type Root = { kind: "slot"; slot: number } | { kind: "nonstack" } | { kind: "unknown" };
 
 export function stackprop(fn: IrFunction): IrFunction {
   const roots = pointerRoots(fn);
@@ -93,49 +91,4 @@ function known(f: Facts, slot: number, off: number, size: number): bigint | unde
     v = (v << 8n) | BigInt(byte);
   }
   return v;
-}
-
-/** Where a load or store's base points. */
-export function rootOf(roots: Map<VReg, Root>, base: Base): Root {
-  if (base.kind === "slot") return { kind: "slot", slot: base.slot };
-  return roots.get(base.reg) ?? { kind: "unknown" };
-}
-
-/**
- * Flow-insensitive pointer origins: a vreg all of whose definitions derive from
- * one slot's address (slotaddr, copies, adds) points into that slot; from
- * globals or maps, outside the stack; anything else, anywhere.
- */
-export function pointerRoots(fn: IrFunction): Map<VReg, Root> {
-  const { defs } = defUse(fn);
-  const roots = new Map<VReg, Root>();
-  const of = (i: Insn): Root | undefined => {
-    switch (i.op) {
-      case "slotaddr": return { kind: "slot", slot: i.slot };
-      case "ldglobal": case "ldmap": return { kind: "nonstack" };
-      case "mov": return i.src.kind === "reg" ? roots.get(i.src.reg) : { kind: "unknown" };
-      case "alu": return i.alu === "add" || i.alu === "sub" ? roots.get(i.a) : { kind: "unknown" };
-      default: return { kind: "unknown" };
-    }
-  };
-  const merge = (a: Root | undefined, b: Root | undefined): Root | undefined => {
-    if (!a) return b;
-    if (!b) return a;
-    if (a.kind === "slot" && b.kind === "slot") return a.slot === b.slot ? a : { kind: "unknown" };
-    return a.kind === b.kind ? a : { kind: "unknown" };
-  };
-  for (let changed = true; changed;) {
-    changed = false;
-    for (const [v, ds] of defs) {
-      let r: Root | undefined = ds.length === 0 ? { kind: "unknown" } : undefined; // parameters
-      for (const d of ds) r = merge(r, of(d));
-      if (!r) continue;
-      const prev = roots.get(v);
-      if (!prev || prev.kind !== r.kind || (prev.kind === "slot" && r.kind === "slot" && prev.slot !== r.slot)) {
-        roots.set(v, r);
-        changed = true;
-      }
-    }
-  }
-  return roots;
 }

@@ -1,28 +1,7 @@
 /** Small facts passes share: where each vreg is defined and used. */
 import { def, successors, uses, type Insn, type IrFunction, type Terminator, type VReg } from "../ir/ir.js";
 
-export interface DefUse {
-  defs: Map<VReg, Insn[]>;
-  useCount: Map<VReg, number>;
-}
-
-export function defUse(fn: IrFunction): DefUse {
-  const defs = new Map<VReg, Insn[]>();
-  const useCount = new Map<VReg, number>();
-  for (const p of fn.params) defs.set(p, []); // defined on entry, by no instruction
-  for (const b of fn.blocks) {
-    for (const i of [...b.insns, b.term] as (Insn | Terminator)[]) {
-      for (const u of uses(i)) useCount.set(u, (useCount.get(u) ?? 0) + 1);
-      const d = def(i);
-      if (d !== undefined && i.op !== "br" && i.op !== "jmp" && i.op !== "ret") {
-        const list = defs.get(d) ?? [];
-        list.push(i as Insn);
-        defs.set(d, list);
-      }
-    }
-  }
-  return { defs, useCount };
-}
+export { defUse, type DefUse } from "../ir/ir.js";
 
 /** Instructions with no effect but their result: removable when the result is unused. */
 export function isPure(i: Insn): boolean {
