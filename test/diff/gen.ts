@@ -127,20 +127,14 @@ export const FEATURES = {
   voidHelpers: true,
   /** structs on the stack: zeroed<S>(), field reads and writes */
   structs: true,
-  /**
-   * zeroed structs and arrays declared inside helpers (stack frames of inlined calls).
-   * OFF: every inlined call gets its own slots: TSBPF3001 "needs 520 bytes of stack" where clang fits.
-   */
-  helperStructs: false,
+  /** zeroed structs and arrays declared inside helpers (stack frames of inlined calls, sharing stack with each other) */
+  helperStructs: true,
   /** structs passed to helpers by reference (struct S * in C) */
   structParams: true,
   /** FixedArray fields in structs, constant and bounded indices */
   arrays: true,
-  /**
-   * structs and stack arrays beyond 32 bytes (arrays of 5 or 8 elements).
-   * OFF: a zeroed 64-byte array in a 13-iteration loop needs 928 bytes of stack (TSBPF3001).
-   */
-  largeStructs: false,
+  /** structs and stack arrays beyond 32 bytes (arrays of 5 or 8 elements) */
+  largeStructs: true,
   /** FixedArray on the stack: zeroed<FixedArray<T, N>>() */
   stackArrays: true,
   /** bool locals and globals */
