@@ -64,12 +64,20 @@ export interface Libbpf {
   ring_buffer__free: Fn;
   bpf_obj_get_info_by_fd: Fn;
   bpf_prog_test_run_opts: Fn;
+  bpf_btf_load: Fn;
+  btf__new: Fn;
+  btf__load_into_kernel: Fn;
+  btf__fd: Fn;
+  btf__free: Fn;
+  btf_ext__new: Fn;
+  btf_ext__free: Fn;
   libbpf_num_possible_cpus: Fn;
   vsnprintf: Fn;
   strerror: Fn;
   close: Fn;
   OpenOpts: CType;
   TestRunOpts: CType;
+  BtfLoadOpts: CType;
   SampleFn: CType;
 }
 
@@ -120,6 +128,12 @@ export function libbpf(): Libbpf {
       flags: "uint32_t",
       cpu: "uint32_t",
       batch_size: "uint32_t",
+    });
+    const BtfLoadOpts = koffi.struct("tsbpf_loader_btf_load_opts", {
+      sz: "size_t",
+      log_buf: "void *",
+      log_level: "uint32_t",
+      log_size: "uint32_t",
     });
     const PrintFn = koffi.proto("int tsbpf_loader_print_fn(int level, void *fmt, void *args)");
     const SampleFn = koffi.proto("int tsbpf_loader_sample_fn(void *ctx, void *data, size_t size)");
@@ -173,12 +187,20 @@ export function libbpf(): Libbpf {
       ring_buffer__free: bpf.func("void ring_buffer__free(void *rb)"),
       bpf_obj_get_info_by_fd: bpf.func("int bpf_obj_get_info_by_fd(int fd, _Inout_ void *info, _Inout_ uint32_t *info_len)"),
       bpf_prog_test_run_opts: bpf.func("int bpf_prog_test_run_opts(int prog_fd, _Inout_ tsbpf_loader_test_run_opts *opts)"),
+      bpf_btf_load: bpf.func("int bpf_btf_load(const void *data, size_t size, tsbpf_loader_btf_load_opts *opts)"),
+      btf__new: bpf.func("void *btf__new(const void *data, uint32_t size)"),
+      btf__load_into_kernel: bpf.func("int btf__load_into_kernel(void *btf)"),
+      btf__fd: bpf.func("int btf__fd(void *btf)"),
+      btf__free: bpf.func("void btf__free(void *btf)"),
+      btf_ext__new: bpf.func("void *btf_ext__new(const uint8_t *data, uint32_t size)"),
+      btf_ext__free: bpf.func("void btf_ext__free(void *ext)"),
       libbpf_num_possible_cpus: bpf.func("int libbpf_num_possible_cpus(void)"),
       vsnprintf: libc.func("int vsnprintf(void *str, size_t size, void *fmt, void *ap)"),
       strerror: libc.func("const char *strerror(int errnum)"),
       close: libc.func("int close(int fd)"),
       OpenOpts,
       TestRunOpts,
+      BtfLoadOpts,
       SampleFn,
     };
     const cb = koffi.register((level: number, fmt: unknown, args: unknown): number => {
