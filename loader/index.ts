@@ -4,7 +4,7 @@
  * (`libbpf.so.1`) through koffi; loading programs needs root or CAP_BPF.
  */
 export {
-  BpfObject, BpfProgram, BpfMap, BpfLink, LoadError, BPF_PROG_TYPE, BPF_MAP_TYPE, SECTIONS_UNKNOWN_TO_OLD_LIBBPF,
+  BpfObject, BpfProgram, BpfMap, BpfLink, LoadError, BPF_PROG_TYPE, BPF_MAP_TYPE, BPF_ATTACH_TYPE, SECTIONS_UNKNOWN_TO_OLD_LIBBPF,
   bpfAvailable, defaultPacket, possibleCpus,
   type OpenOptions, type TestRunOptions, type TestRunResult, type ProgramInfo,
 } from "./object.js";

@@ -24,6 +24,10 @@ export interface Libbpf {
   bpf_object__next_program: Fn;
   bpf_object__find_program_by_name: Fn;
   bpf_object__next_map: Fn;
+  bpf_object__find_map_by_name: Fn;
+  bpf_object__pin: Fn;
+  bpf_object__unpin_maps: Fn;
+  bpf_object__unpin_programs: Fn;
   bpf_program__name: Fn;
   bpf_program__section_name: Fn;
   bpf_program__type: Fn;
@@ -44,9 +48,11 @@ export interface Libbpf {
   bpf_map__key_size: Fn;
   bpf_map__value_size: Fn;
   bpf_map__max_entries: Fn;
+  bpf_map__map_flags: Fn;
   bpf_map__is_internal: Fn;
   bpf_map__initial_value: Fn;
   bpf_map__set_initial_value: Fn;
+  bpf_map__attach_struct_ops: Fn;
   bpf_map_create: Fn;
   bpf_map_lookup_elem: Fn;
   bpf_map_update_elem: Fn;
@@ -58,27 +64,40 @@ export interface Libbpf {
   ring_buffer__free: Fn;
   bpf_obj_get_info_by_fd: Fn;
   bpf_prog_test_run_opts: Fn;
+  bpf_btf_load: Fn;
+  btf__new: Fn;
+  btf__load_into_kernel: Fn;
+  btf__fd: Fn;
+  btf__free: Fn;
+  btf_ext__new: Fn;
+  btf_ext__free: Fn;
   libbpf_num_possible_cpus: Fn;
   vsnprintf: Fn;
   strerror: Fn;
   close: Fn;
   OpenOpts: CType;
   TestRunOpts: CType;
+  BtfLoadOpts: CType;
   SampleFn: CType;
 }
 
-let lib: Libbpf | undefined;
-let libError: string | undefined;
-
 interface CaptureLine { level: number; text: string }
-let capture: CaptureLine[] | undefined;
-let printBuf: unknown;
+
+/**
+ * The bindings and the capture in progress, one set per process: koffi's type
+ * names are process-wide (declaring one twice fails) and so is libbpf's print
+ * callback, so every copy of this module a process loads (dist/ and the
+ * TypeScript source under a test runner, or two installs of tsbpf) uses the
+ * first one's.
+ */
+interface Shared { lib?: Libbpf; error?: string; capture?: CaptureLine[]; printBuf?: unknown }
+const shared: Shared = ((globalThis as Record<symbol, Shared>)[Symbol.for("tsbpf.loader.libbpf")] ??= {});
 const PRINT_BUF_SIZE = 1 << 24; // the verifier log is at most 16 MiB
 
 /** The bindings; throws (with the reason) when libbpf.so.1 cannot be loaded. */
 export function libbpf(): Libbpf {
-  if (lib) return lib;
-  if (libError) throw new Error(libError);
+  if (shared.lib) return shared.lib;
+  if (shared.error) throw new Error(shared.error);
   try {
     const bpf = koffi.load("libbpf.so.1");
     const libc = koffi.load("libc.so.6");
@@ -110,6 +129,12 @@ export function libbpf(): Libbpf {
       cpu: "uint32_t",
       batch_size: "uint32_t",
     });
+    const BtfLoadOpts = koffi.struct("tsbpf_loader_btf_load_opts", {
+      sz: "size_t",
+      log_buf: "void *",
+      log_level: "uint32_t",
+      log_size: "uint32_t",
+    });
     const PrintFn = koffi.proto("int tsbpf_loader_print_fn(int level, void *fmt, void *args)");
     const SampleFn = koffi.proto("int tsbpf_loader_sample_fn(void *ctx, void *data, size_t size)");
     const l: Libbpf = {
@@ -122,6 +147,10 @@ export function libbpf(): Libbpf {
       bpf_object__next_program: bpf.func("void *bpf_object__next_program(void *obj, void *prev)"),
       bpf_object__find_program_by_name: bpf.func("void *bpf_object__find_program_by_name(void *obj, const char *name)"),
       bpf_object__next_map: bpf.func("void *bpf_object__next_map(void *obj, void *prev)"),
+      bpf_object__find_map_by_name: bpf.func("void *bpf_object__find_map_by_name(void *obj, const char *name)"),
+      bpf_object__pin: bpf.func("int bpf_object__pin(void *obj, const char *path)"),
+      bpf_object__unpin_maps: bpf.func("int bpf_object__unpin_maps(void *obj, const char *path)"),
+      bpf_object__unpin_programs: bpf.func("int bpf_object__unpin_programs(void *obj, const char *path)"),
       bpf_program__name: bpf.func("const char *bpf_program__name(void *prog)"),
       bpf_program__section_name: bpf.func("const char *bpf_program__section_name(void *prog)"),
       bpf_program__type: bpf.func("int bpf_program__type(void *prog)"),
@@ -142,9 +171,11 @@ export function libbpf(): Libbpf {
       bpf_map__key_size: bpf.func("uint32_t bpf_map__key_size(void *map)"),
       bpf_map__value_size: bpf.func("uint32_t bpf_map__value_size(void *map)"),
       bpf_map__max_entries: bpf.func("uint32_t bpf_map__max_entries(void *map)"),
+      bpf_map__map_flags: bpf.func("uint32_t bpf_map__map_flags(void *map)"),
       bpf_map__is_internal: bpf.func("bool bpf_map__is_internal(void *map)"),
       bpf_map__initial_value: bpf.func("void *bpf_map__initial_value(void *map, _Out_ size_t *psize)"),
       bpf_map__set_initial_value: bpf.func("int bpf_map__set_initial_value(void *map, const void *data, size_t size)"),
+      bpf_map__attach_struct_ops: bpf.func("void *bpf_map__attach_struct_ops(void *map)"),
       bpf_map_create: bpf.func("int bpf_map_create(int type, const char *name, uint32_t key_size, uint32_t value_size, uint32_t max_entries, void *opts)"),
       bpf_map_lookup_elem: bpf.func("int bpf_map_lookup_elem(int fd, const void *key, _Out_ void *value)"),
       bpf_map_update_elem: bpf.func("int bpf_map_update_elem(int fd, const void *key, const void *value, uint64_t flags)"),
@@ -156,29 +187,37 @@ export function libbpf(): Libbpf {
       ring_buffer__free: bpf.func("void ring_buffer__free(void *rb)"),
       bpf_obj_get_info_by_fd: bpf.func("int bpf_obj_get_info_by_fd(int fd, _Inout_ void *info, _Inout_ uint32_t *info_len)"),
       bpf_prog_test_run_opts: bpf.func("int bpf_prog_test_run_opts(int prog_fd, _Inout_ tsbpf_loader_test_run_opts *opts)"),
+      bpf_btf_load: bpf.func("int bpf_btf_load(const void *data, size_t size, tsbpf_loader_btf_load_opts *opts)"),
+      btf__new: bpf.func("void *btf__new(const void *data, uint32_t size)"),
+      btf__load_into_kernel: bpf.func("int btf__load_into_kernel(void *btf)"),
+      btf__fd: bpf.func("int btf__fd(void *btf)"),
+      btf__free: bpf.func("void btf__free(void *btf)"),
+      btf_ext__new: bpf.func("void *btf_ext__new(const uint8_t *data, uint32_t size)"),
+      btf_ext__free: bpf.func("void btf_ext__free(void *ext)"),
       libbpf_num_possible_cpus: bpf.func("int libbpf_num_possible_cpus(void)"),
       vsnprintf: libc.func("int vsnprintf(void *str, size_t size, void *fmt, void *ap)"),
       strerror: libc.func("const char *strerror(int errnum)"),
       close: libc.func("int close(int fd)"),
       OpenOpts,
       TestRunOpts,
+      BtfLoadOpts,
       SampleFn,
     };
     const cb = koffi.register((level: number, fmt: unknown, args: unknown): number => {
-      printBuf ??= koffi.alloc("char", PRINT_BUF_SIZE);
-      const n = l.vsnprintf(printBuf, PRINT_BUF_SIZE, fmt, args) as number;
+      const buf = (shared.printBuf ??= koffi.alloc("char", PRINT_BUF_SIZE));
+      const n = l.vsnprintf(buf, PRINT_BUF_SIZE, fmt, args) as number;
       if (n <= 0) return 0;
-      const text = Buffer.from(koffi.view(printBuf, Math.min(n, PRINT_BUF_SIZE - 1))).toString("utf8");
-      if (capture) capture.push({ level, text });
+      const text = Buffer.from(koffi.view(buf, Math.min(n, PRINT_BUF_SIZE - 1))).toString("utf8");
+      if (shared.capture) shared.capture.push({ level, text });
       else if (process.env.TSBPF_LIBBPF_DEBUG) process.stderr.write(`libbpf: ${text}`);
       return 0;
     }, koffi.pointer(PrintFn));
     l.libbpf_set_print(cb);
-    lib = l;
+    shared.lib = l;
     return l;
   } catch (e) {
-    libError = `cannot load libbpf.so.1 through koffi: ${(e as Error).message}`;
-    throw new Error(libError);
+    shared.error = `cannot load libbpf.so.1 through koffi: ${(e as Error).message}`;
+    throw new Error(shared.error);
   }
 }
 
@@ -214,8 +253,8 @@ export function check(ret: number, what: string, log = ""): number {
 /** Runs `fn` collecting libbpf's messages; returns them with the result or the error. */
 export function withCapture<T>(fn: () => T): { value?: T; error?: unknown; log: string; warnings: string } {
   const lines: CaptureLine[] = [];
-  const prev = capture;
-  capture = lines;
+  const prev = shared.capture;
+  shared.capture = lines;
   let value: T | undefined;
   let error: unknown;
   try {
@@ -223,7 +262,7 @@ export function withCapture<T>(fn: () => T): { value?: T; error?: unknown; log: 
   } catch (e) {
     error = e;
   } finally {
-    capture = prev;
+    shared.capture = prev;
   }
   return { value, error, log: lines.map((l) => l.text).join(""), warnings: lines.filter((l) => l.level === 0).map((l) => l.text).join("") };
 }

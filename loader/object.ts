@@ -10,11 +10,17 @@ import { check, errnoString, koffi, LibbpfError, libbpf, withCapture } from "./l
 
 type Ptr = unknown;
 
-/** enum bpf_prog_type (the ones the loader treats specially). */
+/** enum bpf_prog_type */
 export const BPF_PROG_TYPE = {
-  SOCKET_FILTER: 1, SCHED_CLS: 3, SCHED_ACT: 4, XDP: 6, CGROUP_SKB: 8, LWT_IN: 10, LWT_OUT: 11, LWT_XMIT: 12,
-  SK_SKB: 14, RAW_TRACEPOINT: 17, LWT_SEG6LOCAL: 19, FLOW_DISSECTOR: 22, TRACING: 26, SYSCALL: 31, NETFILTER: 32,
+  UNSPEC: 0, SOCKET_FILTER: 1, KPROBE: 2, SCHED_CLS: 3, SCHED_ACT: 4, TRACEPOINT: 5, XDP: 6, PERF_EVENT: 7,
+  CGROUP_SKB: 8, CGROUP_SOCK: 9, LWT_IN: 10, LWT_OUT: 11, LWT_XMIT: 12, SOCK_OPS: 13, SK_SKB: 14, CGROUP_DEVICE: 15,
+  SK_MSG: 16, RAW_TRACEPOINT: 17, CGROUP_SOCK_ADDR: 18, LWT_SEG6LOCAL: 19, LIRC_MODE2: 20, SK_REUSEPORT: 21,
+  FLOW_DISSECTOR: 22, CGROUP_SYSCTL: 23, RAW_TRACEPOINT_WRITABLE: 24, CGROUP_SOCKOPT: 25, TRACING: 26, STRUCT_OPS: 27,
+  EXT: 28, LSM: 29, SK_LOOKUP: 30, SYSCALL: 31, NETFILTER: 32,
 } as const;
+
+/** enum bpf_attach_type (the ones the loader uses). */
+export const BPF_ATTACH_TYPE = { NETFILTER: 45, TCX_INGRESS: 46, TCX_EGRESS: 47, NETKIT_PRIMARY: 54, NETKIT_PEER: 55 } as const;
 
 /** enum bpf_map_type */
 export const BPF_MAP_TYPE = {
@@ -32,11 +38,11 @@ const PERCPU_MAPS = new Set<number>([BPF_MAP_TYPE.PERCPU_HASH, BPF_MAP_TYPE.PERC
  * type newer libbpf gives them (applied when libbpf left a program untyped).
  */
 export const SECTIONS_UNKNOWN_TO_OLD_LIBBPF: Record<string, { type: number; expectedAttachType: number }> = {
-  netfilter: { type: BPF_PROG_TYPE.NETFILTER, expectedAttachType: 45 },
-  "tcx/ingress": { type: BPF_PROG_TYPE.SCHED_CLS, expectedAttachType: 46 },
-  "tcx/egress": { type: BPF_PROG_TYPE.SCHED_CLS, expectedAttachType: 47 },
-  "netkit/primary": { type: BPF_PROG_TYPE.SCHED_CLS, expectedAttachType: 54 },
-  "netkit/peer": { type: BPF_PROG_TYPE.SCHED_CLS, expectedAttachType: 55 },
+  netfilter: { type: BPF_PROG_TYPE.NETFILTER, expectedAttachType: BPF_ATTACH_TYPE.NETFILTER },
+  "tcx/ingress": { type: BPF_PROG_TYPE.SCHED_CLS, expectedAttachType: BPF_ATTACH_TYPE.TCX_INGRESS },
+  "tcx/egress": { type: BPF_PROG_TYPE.SCHED_CLS, expectedAttachType: BPF_ATTACH_TYPE.TCX_EGRESS },
+  "netkit/primary": { type: BPF_PROG_TYPE.SCHED_CLS, expectedAttachType: BPF_ATTACH_TYPE.NETKIT_PRIMARY },
+  "netkit/peer": { type: BPF_PROG_TYPE.SCHED_CLS, expectedAttachType: BPF_ATTACH_TYPE.NETKIT_PEER },
 };
 
 const PACKET_PROGS = new Set<number>([
@@ -79,6 +85,8 @@ export interface OpenOptions {
   name?: string;
   /** Program type / expected attach type by program name, set before load. */
   progTypes?: Record<string, { type: number; expectedAttachType?: number }>;
+  /** Where maps with `pinning: LIBBPF_PIN_BY_NAME` are pinned, and reused when already there (default /sys/fs/bpf). */
+  pinRootPath?: string;
 }
 
 export interface TestRunOptions {
@@ -141,6 +149,9 @@ export class BpfProgram {
   }
   get type(): number {
     return libbpf().bpf_program__type(this.prog) as number;
+  }
+  get expectedAttachType(): number {
+    return libbpf().bpf_program__expected_attach_type(this.prog) as number;
   }
   /** The program's fd once loaded. */
   get fd(): number {
@@ -233,7 +244,7 @@ export class BpfProgram {
 
   /** Attaches a tc program to an interface's tcx hook (Linux ≥ 6.6; a BPF link). */
   attachTcx(ifindex: number, direction: "ingress" | "egress"): BpfLink {
-    const fd = check(libbpf().bpf_link_create(this.fd, ifindex, direction === "ingress" ? 46 : 47, null) as number, `bpf_link_create(${this.name}, tcx ${direction})`);
+    const fd = check(libbpf().bpf_link_create(this.fd, ifindex, direction === "ingress" ? BPF_ATTACH_TYPE.TCX_INGRESS : BPF_ATTACH_TYPE.TCX_EGRESS, null) as number, `bpf_link_create(${this.name}, tcx ${direction})`);
     return this.owner.track(new BpfLink(null, fd));
   }
 
@@ -274,6 +285,10 @@ export class BpfMap {
   }
   get maxEntries(): number {
     return libbpf().bpf_map__max_entries(this.map) as number;
+  }
+  /** BPF_F_* flags of the map's definition. */
+  get mapFlags(): number {
+    return libbpf().bpf_map__map_flags(this.map) as number;
   }
   /** True for the maps libbpf makes of `.bss`, `.data`, `.rodata`, `.kconfig`. */
   get internal(): boolean {
@@ -362,6 +377,14 @@ export class BpfMap {
     return records;
   }
 
+  /** struct_ops maps: registers the operations with the kernel; `destroy()` unregisters them. */
+  attachStructOps(): BpfLink {
+    this.owner.requireLoaded(`map ${this.name}`);
+    const r = withCapture(() => libbpf().bpf_map__attach_struct_ops(this.map));
+    if (!r.value) throw new LibbpfError(`bpf_map__attach_struct_ops(${this.name}) failed: ${errnoString(koffi.errno())}`, koffi.errno(), r.log);
+    return this.owner.track(new BpfLink(r.value));
+  }
+
   /** Global-data maps before load: the initial contents (a copy). */
   initialValue(): Uint8Array {
     const size = [0];
@@ -413,7 +436,7 @@ export class BpfObject {
     let keep: Buffer | undefined;
     let label: string;
     const openOpts: Record<string, unknown> = {
-      sz: koffi.sizeof(l.OpenOpts), object_name: opts.name ?? null, relaxed_maps: false, pin_root_path: null,
+      sz: koffi.sizeof(l.OpenOpts), object_name: opts.name ?? null, relaxed_maps: false, pin_root_path: opts.pinRootPath ?? null,
       kconfig: null, btf_custom_path: null, kernel_log_buf: null, kernel_log_size: 0, kernel_log_level: 0,
     };
     const r = withCapture(() => {
@@ -424,7 +447,7 @@ export class BpfObject {
         return l.bpf_object__open_mem(keep, keep.length, openOpts);
       }
       label = file instanceof URL ? fileURLToPath(file) : file;
-      if (!fs.existsSync(label)) throw new Error(`${label}: no such file`);
+      if (!fs.existsSync(label)) throw new LoadError(`${label}: no such file`, osConstants.errno.ENOENT, "", label);
       return l.bpf_object__open_file(label, openOpts);
     });
     if (r.error) throw r.error;
@@ -435,12 +458,15 @@ export class BpfObject {
       throw e;
     }
     const obj = new BpfObject(r.value, label!, r.log, keep);
-    for (const p of obj.programs()) {
-      const o = opts.progTypes?.[p.name] ?? (p.type === 0 ? SECTIONS_UNKNOWN_TO_OLD_LIBBPF[p.section.replace(/^\?/, "")] : undefined);
-      if (o) p.setType(o.type, o.expectedAttachType);
-    }
-    if (opts.progTypes) {
-      for (const name of Object.keys(opts.progTypes)) obj.program(name);
+    try {
+      for (const p of obj.programs()) {
+        const o = opts.progTypes?.[p.name] ?? (p.type === 0 ? SECTIONS_UNKNOWN_TO_OLD_LIBBPF[p.section.replace(/^\?/, "")] : undefined);
+        if (o) p.setType(o.type, o.expectedAttachType);
+      }
+      for (const name of Object.keys(opts.progTypes ?? {})) obj.program(name);
+    } catch (e) {
+      obj.close();
+      throw e;
     }
     return obj;
   }
@@ -517,12 +543,31 @@ export class BpfObject {
 
   /** A map by name; `.bss`, `.data`, `.rodata` (and `.data.x`…) name the global-data maps. */
   map(name: string): BpfMap {
+    // libbpf also finds internal maps by their section, which their (truncated) names may not end with.
+    const m = libbpf().bpf_object__find_map_by_name(this.handle(), name);
+    if (m) return new BpfMap(this, m);
     const all = this.maps();
-    const found =
-      all.find((m) => m.name === name) ??
-      (name.startsWith(".") ? all.find((m) => m.internal && m.name.endsWith(name)) : undefined);
-    if (!found) throw new Error(`no map '${name}' in ${this.file} (maps: ${all.map((m) => m.name).join(", ")})`);
+    const found = name.startsWith(".") ? all.find((x) => x.internal && x.name.endsWith(name)) : undefined;
+    if (!found) throw new Error(`no map '${name}' in ${this.file} (maps: ${all.map((x) => x.name).join(", ")})`);
     return found;
+  }
+
+  /** Pins every map and program under `dir` (on a bpffs mount). */
+  pin(dir: string): void {
+    const r = withCapture(() => libbpf().bpf_object__pin(this.handle(), dir) as number);
+    if (r.error) throw r.error;
+    check(r.value!, `bpf_object__pin(${dir})`, r.log);
+  }
+
+  /** Removes what pin(dir) made. */
+  unpin(dir: string): void {
+    const l = libbpf();
+    const obj = this.handle();
+    const r = withCapture(() => {
+      check(l.bpf_object__unpin_programs(obj, dir) as number, `bpf_object__unpin_programs(${dir})`);
+      check(l.bpf_object__unpin_maps(obj, dir) as number, `bpf_object__unpin_maps(${dir})`);
+    });
+    if (r.error) throw r.error;
   }
 
   /** Detaches every link made through this object, unloads the programs and drops the maps. Idempotent. */

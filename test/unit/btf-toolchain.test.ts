@@ -398,28 +398,14 @@ interface Libbpf {
 let libbpfCache: Libbpf | undefined;
 async function libbpf(): Promise<Libbpf> {
   if (libbpfCache) return libbpfCache;
-  const koffi = (await import("koffi")).default;
-  const lib = koffi.load("libbpf.so.1");
-  // Keep libbpf's warnings (expected for the refusals below) off the test output.
-  lib.func("void *libbpf_set_print(void *fn)")(null);
-  const Opts = koffi.struct("tsbpf_btf_load_opts", {
-    sz: "size_t",
-    log_buf: "void *",
-    log_level: "uint32_t",
-    log_size: "uint32_t",
-  });
-  const bpfBtfLoad = lib.func("int bpf_btf_load(const void *data, size_t size, const tsbpf_btf_load_opts *opts)");
-  const btfNew = lib.func("void *btf__new(const void *data, uint32_t size)");
-  const btfLoadIntoKernel = lib.func("int btf__load_into_kernel(void *btf)");
-  const btfFd = lib.func("int btf__fd(void *btf)");
-  const btfFree = lib.func("void btf__free(void *btf)");
-  const btfExtNew = lib.func("void *btf_ext__new(const uint8_t *data, uint32_t size)");
-  const btfExtFree = lib.func("void btf_ext__free(void *ext)");
+  // The loader's binding; its print callback keeps libbpf's warnings (expected for the refusals below) off the output.
+  const { koffi, libbpf: bind } = await import("../../loader/libbpf.js");
+  const l = bind();
   libbpfCache = {
     btfLoad(data) {
       const log = Buffer.alloc(1 << 20);
-      const fd = bpfBtfLoad(Buffer.from(data), data.length, {
-        sz: koffi.sizeof(Opts),
+      const fd = l.bpf_btf_load(Buffer.from(data), data.length, {
+        sz: koffi.sizeof(l.BtfLoadOpts),
         log_buf: log,
         log_level: 1,
         log_size: log.length,
@@ -428,20 +414,20 @@ async function libbpf(): Promise<Libbpf> {
       return { fd, log: log.toString("utf8", 0, end < 0 ? log.length : end) };
     },
     libbpfBtfLoad(data) {
-      const btf = btfNew(Buffer.from(data), data.length);
+      const btf = l.btf__new(Buffer.from(data), data.length);
       if (!btf) return -1;
       try {
-        const err = btfLoadIntoKernel(btf) as number;
+        const err = l.btf__load_into_kernel(btf) as number;
         if (err) return err;
-        return btfFd(btf) as number; // closed by btf__free
+        return l.btf__fd(btf) as number; // closed by btf__free
       } finally {
-        btfFree(btf);
+        l.btf__free(btf);
       }
     },
     btfExtNew(data) {
-      const ext = btfExtNew(Buffer.from(data), data.length);
+      const ext = l.btf_ext__new(Buffer.from(data), data.length);
       if (!ext) return false;
-      btfExtFree(ext);
+      l.btf_ext__free(ext);
       return true;
     },
   };

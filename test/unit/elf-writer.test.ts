@@ -1,7 +1,8 @@
 /**
  * compiler/elf writer: a hand-built BPF object checked by our reader, by
  * llvm-readelf / llvm-objdump, by bpftool (kernel load) and by libbpf itself
- * (koffi over libbpf.so.1: open, load, test-run, read back .bss).
+ * (libbpf.so.1 through the loader's koffi binding: open, load, test-run, read
+ * back .bss).
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -295,47 +296,20 @@ describe.skipIf(kernelSkip)("kernel: bpftool / libbpf load our object", () => {
   });
 
   it.skipIf(!inCI && !libbpfPath)("libbpf opens, loads and test-runs it; .bss holds the stored values", async () => {
-    const koffi = (await import("koffi")).default;
-    const lib = koffi.load(libbpfPath ?? "libbpf.so.1");
-    const open = lib.func("void *bpf_object__open_file(const char *path, void *opts)");
-    const load = lib.func("int bpf_object__load(void *obj)");
-    const close = lib.func("void bpf_object__close(void *obj)");
-    const findProg = lib.func("void *bpf_object__find_program_by_name(void *obj, const char *name)");
-    const progFd = lib.func("int bpf_program__fd(void *prog)");
-    const findMap = lib.func("void *bpf_object__find_map_by_name(void *obj, const char *name)");
-    const mapLookup = lib.func(
-      "int bpf_map__lookup_elem(void *map, const void *key, size_t key_sz, _Out_ uint8_t *value, size_t value_sz, uint64_t flags)",
-    );
-    const TestRunOpts = koffi.struct("tsbpf_bpf_test_run_opts", {
-      sz: "size_t",
-      data_in: "void *",
-      data_out: "void *",
-      data_size_in: "uint32_t",
-      data_size_out: "uint32_t",
-      ctx_in: "void *",
-      ctx_out: "void *",
-      ctx_size_in: "uint32_t",
-      ctx_size_out: "uint32_t",
-      retval: "uint32_t",
-      repeat: "int",
-      duration: "uint32_t",
-      flags: "uint32_t",
-      cpu: "uint32_t",
-      batch_size: "uint32_t",
-    });
-    expect(koffi.sizeof(TestRunOpts)).toBe(80);
-    const testRun = lib.func("bpf_prog_test_run_opts", "int", ["int", koffi.inout(koffi.pointer(TestRunOpts))]);
+    const { koffi, libbpf } = await import("../../loader/libbpf.js");
+    const l = libbpf();
+    expect(koffi.sizeof(l.TestRunOpts)).toBe(80);
 
-    const obj = open(file, null);
+    const obj = l.bpf_object__open_file(file, null);
     expect(obj).not.toBeNull();
     try {
-      expect(load(obj)).toBe(0);
-      const prog = findProg(obj, "prog");
+      expect(l.bpf_object__load(obj)).toBe(0);
+      const prog = l.bpf_object__find_program_by_name(obj, "prog");
       expect(prog).not.toBeNull();
       // .text functions were recognised as subprograms (libbpf hides those from lookups)
-      expect(findProg(obj, "sub_store")).toBeNull();
-      expect(findProg(obj, "gsub")).toBeNull();
-      const fd = progFd(prog);
+      expect(l.bpf_object__find_program_by_name(obj, "sub_store")).toBeNull();
+      expect(l.bpf_object__find_program_by_name(obj, "gsub")).toBeNull();
+      const fd = l.bpf_program__fd(prog);
       expect(fd).toBeGreaterThanOrEqual(0);
 
       const packet = Buffer.alloc(64);
@@ -357,18 +331,18 @@ describe.skipIf(kernelSkip)("kernel: bpftool / libbpf load our object", () => {
         cpu: 0,
         batch_size: 0,
       };
-      expect(testRun(fd, opts)).toBe(0);
+      expect(l.bpf_prog_test_run_opts(fd, opts)).toBe(0);
       expect(opts.retval).toBe(7);
 
-      const bss = findMap(obj, ".bss");
+      const bss = l.bpf_object__find_map_by_name(obj, ".bss");
       expect(bss).not.toBeNull();
       const key = Buffer.alloc(4);
       const value = Buffer.alloc(8);
-      expect(mapLookup(bss, key, 4, value, 8, 0n)).toBe(0);
+      expect(l.bpf_map_lookup_elem(l.bpf_map__fd(bss), key, value)).toBe(0);
       expect(value.readUInt32LE(0)).toBe(42); // gbss, via its GLOBAL OBJECT symbol
       expect(value.readUInt32LE(4)).toBe(43); // counter, via the .bss section symbol + imm 4
     } finally {
-      close(obj);
+      l.bpf_object__close(obj);
     }
   });
 });
