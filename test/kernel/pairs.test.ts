@@ -23,6 +23,8 @@ function observe(objPath: string, programs: string[], arrays: { name: string; en
   try {
     const retvals: Record<string, number> = {};
     for (const p of programs) retvals[p] = o.testRun(p).retval;
+    // Timer callbacks (pairs/callbacks: 1 ms) run after the program: read what they did, not a race with them.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
     const globals: Record<string, string> = {};
     for (const s of [".bss", ".data"]) {
       try {
