@@ -21,6 +21,7 @@ import { unlink } from "./unlink.js";
 import { licm } from "./licm.js";
 import { addrfold } from "./addrfold.js";
 import { sinkargs } from "./sinkargs.js";
+import { sextelim } from "./sextelim.js";
 
 export const PASSES: [string, (fn: IrFunction) => IrFunction][] = [
   ["cfg", cfg],
@@ -31,6 +32,7 @@ export const PASSES: [string, (fn: IrFunction) => IrFunction][] = [
   ["identity", identity],
   ["constprop", constprop],
   ["rangefold", rangefold],
+  ["sextelim", sextelim],
   ["sccp", sccp],
   ["localprop", localprop],
   ["cfg", cfg],

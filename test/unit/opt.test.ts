@@ -1166,3 +1166,83 @@ describe("deadstore: by byte, with slots passed to helpers", () => {
     expect(printFunction(fn)).toBe(text);
   });
 });
+
+describe("sextelim: sign extensions of values known non-negative", () => {
+  it("turns (s32) of a masked, scaled and offset value into a copy", async () => {
+    const { sextelim } = await import("../../compiler/opt/sextelim.js");
+    // 14 + (x & 15) * 4 lies in [14, 74]: its sign extension is itself
+    expect(run(sextelim, ir(`
+    func f(%0) entry b0
+    b0:
+      %1 = load.u8 [%0 + 14]
+      %2 = and32 %1, 15
+      %3 = mul32 %2, 4
+      %4 = mov32 14
+      %4 = add32 %4, %3
+      %5 = sext64 %4 from 32
+      %6 = lsh32 %2, 2
+      %7 = sext64 %6 from 32
+      ret64 %7
+    `))).toBe(ir(`
+    func f(%0) entry b0
+    b0:
+      %1 = load.u8 [%0 + 14]
+      %2 = and32 %1, 15
+      %3 = mul32 %2, 4
+      %4 = mov32 14
+      %4 = add32 %4, %3
+      %5 = mov64 %4
+      %6 = lsh32 %2, 2
+      %7 = mov64 %6
+      ret64 %7
+    `));
+  });
+  it("uses the range along the edge, and narrower widths", async () => {
+    const { sextelim } = await import("../../compiler/opt/sextelim.js");
+    expect(run(sextelim, ir(`
+    func f(%0) entry b0
+    b0:
+      %1 = load.u8 [%0 + 0]
+      br lt32 %1, 128 ? b1 : b2
+    b1:
+      %2 = sext32 %1 from 8
+      ret32 %2
+    b2:
+      %3 = sext32 %1 from 8
+      ret32 %3
+    `))).toBe(ir(`
+    func f(%0) entry b0
+    b0:
+      %1 = load.u8 [%0 + 0]
+      br lt32 %1, 128 ? b1 : b2
+    b1:
+      %2 = mov32 %1
+      ret32 %2
+    b2:
+      %3 = sext32 %1 from 8
+      ret32 %3
+    `));
+  });
+  it("keeps extensions of values that may be negative or may wrap", async () => {
+    const { sextelim } = await import("../../compiler/opt/sextelim.js");
+    const text = ir(`
+    func f(%0) entry b0
+    b0:
+      %1 = load.u32 [%0 + 0]
+      %2 = sext64 %1 from 32
+      %3 = load.u16 [%0 + 4]
+      %4 = mul32 %3, 65536
+      %5 = sext64 %4 from 32
+      %6 = lsh32 %3, 17
+      %7 = sext64 %6 from 32
+      %8 = sub32 %3, %1
+      %9 = sext64 %8 from 32
+      %10 = load.u64 [%0 + 8]
+      %11 = and64 %10, 4294967295
+      %12 = sext64 %11 from 32
+      %13 = sext64 %0 from 32
+      ret64 %2
+    `);
+    expect(run(sextelim, text)).toBe(text);
+  });
+});
