@@ -853,6 +853,66 @@ describe("localprop: loads through the context", () => {
   });
 });
 
+describe("localprop: packet data and helper memory are apart", () => {
+  const lp = async () => (await import("../../compiler/opt/localprop.js")).localprop;
+  it("keeps a packet load over stores to a ring-buffer record, the stack and a global", async () => {
+    const out = run(await lp(), ir(`
+    func f(%0) entry b0 slots [4@4]
+    b0:
+      %1 = load.u32 [%0 + 76]
+      %3 = map events
+      %4 = call helper bpf_ringbuf_reserve(%3, 32, 0)
+      %2 = load.u8 [%1 + 23]
+      store.8 [%4 + 20], %2
+      %5 = load.u8 [%1 + 14]
+      %6 = and32 %5, 15
+      %7 = mov64 %4
+      %7 = add64 %7, %6
+      store.16 [%7 + 16], 0
+      store.32 [slot0 + 0], 0
+      %8 = global g
+      store.32 [%8 + 0], 1
+      %9 = load.u8 [%1 + 23]
+      ret64 %9
+    `));
+    expect(out).toContain("%9 = mov64 %2");
+  });
+  it("keeps a record's load over stores to the packet", async () => {
+    const out = run(await lp(), ir(`
+    func f(%0) entry b0
+    b0:
+      %1 = load.u32 [%0 + 76]
+      %3 = map m
+      %4 = call helper bpf_map_lookup_elem(%3, 0)
+      %2 = load.u64 [%4 + 8]
+      store.8 [%1 + 20], 1
+      %9 = load.u64 [%4 + 8]
+      ret64 %9
+    `));
+    expect(out).toContain("%9 = mov64 %2");
+  });
+  it("reloads after a store through an unknown pointer, through the packet, or through a helper's scalar plus ctx->data", async () => {
+    const reloads = async (between: string) => run(await lp(), ir(`
+    func f(%0) entry b0 slots [8@8]
+    b0:
+      %1 = load.u32 [%0 + 76]
+      %3 = call helper bpf_get_prandom_u32()
+      %4 = load.u64 [slot0 + 0]
+      %2 = load.u8 [%1 + 23]
+      ${between}
+      %9 = load.u8 [%1 + 23]
+      ret64 %9
+    `));
+    expect(await reloads("store.8 [slot0 + 0], 1")).toContain("%9 = mov64 %2");
+    expect(await reloads("store.8 [%4 + 23], 1")).toContain("%9 = load.u8 [%1 + 23]");
+    expect(await reloads("store.8 [%1 + 23], 1")).toContain("%9 = load.u8 [%1 + 23]");
+    // scalar + pointer: the sum is the packet's, not the helper's
+    expect(await reloads("%5 = mov64 %3\n%5 = add64 %5, %1\nstore.8 [%5 + 0], 1")).toContain("%9 = load.u8 [%1 + 23]");
+    // a 32-bit load from what may be the context may be a packet pointer
+    expect(await reloads("%6 = load.u32 [%0 + 76]\n%5 = mov64 %3\n%5 = add64 %5, %6\nstore.8 [%5 + 0], 1")).toContain("%9 = load.u8 [%1 + 23]");
+  });
+});
+
 describe("sinkargs", () => {
   it("makes a call's map and stack-address arguments just before it, in their order", async () => {
     const { sinkargs } = await import("../../compiler/opt/sinkargs.js");
