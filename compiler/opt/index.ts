@@ -22,6 +22,7 @@ import { licm } from "./licm.js";
 import { addrfold } from "./addrfold.js";
 import { sinkargs } from "./sinkargs.js";
 import { sextelim } from "./sextelim.js";
+import { addsplit } from "./addsplit.js";
 
 export const PASSES: [string, (fn: IrFunction) => IrFunction][] = [
   ["cfg", cfg],
@@ -53,6 +54,7 @@ export const PASSES: [string, (fn: IrFunction) => IrFunction][] = [
   ["dce", dce],
   ["mergeret", mergeret],
   ["speculate", speculate],
+  ["addsplit", addsplit],
   ["addrfold", addrfold],
   ["sinkargs", sinkargs],
   ["cfg", cfg],

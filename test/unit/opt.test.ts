@@ -1306,3 +1306,65 @@ describe("sextelim: sign extensions of values known non-negative", () => {
     expect(run(sextelim, text)).toBe(text);
   });
 });
+
+describe("addsplit: a 32-bit sum that cannot wrap added to a pointer in two steps", () => {
+  it("adds the variable part, then the constant (which addrfold folds into offsets)", async () => {
+    const { addsplit } = await import("../../compiler/opt/addsplit.js");
+    expect(run(addsplit, ir(`
+    func f(%0, %1) entry b0
+    b0:
+      %2 = load.u8 [%0 + 14]
+      %3 = and32 %2, 15
+      %4 = mul32 %3, 4
+      %5 = mov32 14
+      %5 = add32 %5, %4
+      %6 = mov64 %5
+      %7 = mov64 %0
+      %7 = add64 %7, %6
+      %8 = add32 %3, -1
+      %9 = add64 %1, %8
+      ret64 %7
+    `))).toBe(ir(`
+    func f(%0, %1) entry b0
+    b0:
+      %2 = load.u8 [%0 + 14]
+      %3 = and32 %2, 15
+      %4 = mul32 %3, 4
+      %5 = mov32 14
+      %5 = add32 %5, %4
+      %6 = mov64 %5
+      %7 = mov64 %0
+      %10 = add64 %7, %4
+      %7 = mov64 %10
+      %7 = add64 %7, 14
+      %8 = add32 %3, -1
+      %9 = add64 %1, %8
+      ret64 %7
+    `));
+  });
+  it("leaves sums that may wrap, that are read again, or whose operand changed", async () => {
+    const { addsplit } = await import("../../compiler/opt/addsplit.js");
+    const text = ir(`
+    func f(%0, %1) entry b0
+    b0:
+      %2 = load.u32 [%0 + 0]
+      %3 = add32 %2, 14
+      %4 = add64 %1, %3
+      %5 = load.u8 [%0 + 4]
+      %6 = add32 %5, 14
+      %7 = add64 %1, %6
+      %8 = add64 %1, %6
+      %9 = add32 %5, 2
+      %5 = load.u8 [%0 + 5]
+      %10 = add64 %1, %9
+      %11 = add32 %5, 2
+      br eq64 %0, 0 ? b1 : b2
+    b1:
+      %12 = add64 %1, %11
+      ret64 %12
+    b2:
+      ret64 %11
+    `);
+    expect(run(addsplit, text)).toBe(text);
+  });
+});
