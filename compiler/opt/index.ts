@@ -54,6 +54,7 @@ export const PASSES: [string, (fn: IrFunction) => IrFunction][] = [
   ["dce", dce],
   ["mergeret", mergeret],
   ["speculate", speculate],
+  ["localprop", localprop], // speculation sets a return value on each path: a path may set it twice
   ["addsplit", addsplit],
   ["addrfold", addrfold],
   ["sinkargs", sinkargs],

@@ -112,6 +112,7 @@ export function localprop(fn: IrFunction): IrFunction {
   const ctxish = mayBeCtx(fn);
   const across = liveAcrossCalls(fn);
   const out = new Map<number, Map<VReg, bigint>>();
+  const freshOut = new Map<number, Set<VReg>>();
   const bounds32 = new Map<number, Map<VReg, bigint>>();
   const loadsOut = new Map<number, Map<string, { dst: VReg; root: string }>>();
   const rootsOut = new Map<number, Map<VReg, string>>();
@@ -124,6 +125,8 @@ export function localprop(fn: IrFunction): IrFunction {
     const b = fn.blocks[id]!;
     const p = preds[id]!;
     const known = new Map<VReg, bigint>(p.length === 1 && out.has(p[0]!) ? out.get(p[0]!)! : []);
+    // registers set to their known constant since the last call
+    const fresh = new Set<VReg>(p.length === 1 ? freshOut.get(p[0]!) ?? [] : []);
     // Exclusive unsigned upper bounds: of a register's low 32 bits, and of the whole register.
     const below32 = new Map<VReg, bigint>(p.length === 1 ? bounds32.get(p[0]!) ?? [] : []);
     const below64 = new Map<VReg, bigint>(p.length === 1 ? bounds64.get(p[0]!) ?? [] : []);
@@ -177,6 +180,7 @@ export function localprop(fn: IrFunction): IrFunction {
       }
       if (i.op === "call") {
         held.clear();
+        fresh.clear();
         // a context load kept over a call needs a callee-saved register (r6–r9): keep them only while those last
         const keep = i.target.kind === "helper" && KEEPS_CTX.has(i.target.name);
         const live = across.get(i) ?? new Set<VReg>();
@@ -235,10 +239,15 @@ export function localprop(fn: IrFunction): IrFunction {
         if (n.w === 64 && below64.has(r)) below64.set(d, below64.get(r)!);
       }
       if (c !== undefined && n.op !== "call" && n.op !== "load") {
+        // setting a register to the constant it already holds changes nothing
+        // (unless a call came between: the constant is cheaper to set again than to keep in r6–r9)
+        if (known.get(d) === c && fresh.has(d)) { dead.add(n); return n; }
         known.set(d, c);
+        fresh.add(d);
         return n.op === "mov" && n.src.kind === "imm" ? n : { op: "mov", dst: d, src: imm(c), w: movWidth(c), loc: n.loc };
       }
       known.delete(d);
+      fresh.delete(d);
       return n;
     });
     if (dead.size) b.insns = b.insns.filter((x) => !dead.has(x));
@@ -247,6 +256,7 @@ export function localprop(fn: IrFunction): IrFunction {
     b.term = foldTerm(b.term, known, operand);
     b.term = foldBounded(b.term, below32, below64);
     out.set(id, known);
+    freshOut.set(id, fresh);
     loadsOut.set(id, loads);
     rootsOut.set(id, roots);
     bounds32.set(id, below32);

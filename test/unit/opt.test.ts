@@ -913,6 +913,38 @@ describe("localprop: packet data and helper memory are apart", () => {
   });
 });
 
+describe("localprop: a constant set again", () => {
+  it("drops setting a register to the constant it holds on every path here, unless a call came between", async () => {
+    const { localprop } = await import("../../compiler/opt/localprop.js");
+    expect(run(localprop, ir(`
+    func f(%0) entry b0
+    b0:
+      %1 = mov32 1
+      br eq64 %0, 0 ? b1 : b2
+    b1:
+      %1 = mov32 1
+      %2 = call helper bpf_ktime_get_ns()
+      %1 = mov64 1
+      %1 = mov32 2
+      ret32 %1
+    b2:
+      ret32 %1
+    `))).toBe(ir(`
+    func f(%0) entry b0
+    b0:
+      %1 = mov32 1
+      br eq64 %0, 0 ? b1 : b2
+    b1:
+      %2 = call helper bpf_ktime_get_ns()
+      %1 = mov64 1
+      %1 = mov32 2
+      ret32 2
+    b2:
+      ret32 1
+    `));
+  });
+});
+
 describe("sinkargs", () => {
   it("makes a call's map and stack-address arguments just before it, in their order", async () => {
     const { sinkargs } = await import("../../compiler/opt/sinkargs.js");
