@@ -23,6 +23,7 @@ import { addrfold } from "./addrfold.js";
 import { sinkargs } from "./sinkargs.js";
 import { sextelim } from "./sextelim.js";
 import { addsplit } from "./addsplit.js";
+import { narrowstore } from "./narrowstore.js";
 
 export const PASSES: [string, (fn: IrFunction) => IrFunction][] = [
   ["cfg", cfg],
@@ -55,6 +56,7 @@ export const PASSES: [string, (fn: IrFunction) => IrFunction][] = [
   ["mergeret", mergeret],
   ["speculate", speculate],
   ["localprop", localprop], // speculation sets a return value on each path: a path may set it twice
+  ["narrowstore", narrowstore],
   ["addsplit", addsplit],
   ["addrfold", addrfold],
   ["sinkargs", sinkargs],

@@ -1400,3 +1400,52 @@ describe("addsplit: a 32-bit sum that cannot wrap added to a pointer in two step
     expect(run(addsplit, text)).toBe(text);
   });
 });
+
+describe("narrowstore: masks a narrow store does itself", () => {
+  it("stores the unmasked register when the mask keeps every byte the store writes", async () => {
+    const { narrowstore } = await import("../../compiler/opt/narrowstore.js");
+    expect(run(narrowstore, ir(`
+    func f(%0) entry b0 slots [8@8]
+    b0:
+      %1 = load.u64 [%0 + 0]
+      %2 = and32 %1, 65535
+      store.16 [slot0 + 0], %2
+      %3 = zext %1 from 8
+      store.8 [slot0 + 2], %3
+      %4 = mov32 %1
+      store.32 [slot0 + 4], %4
+      ret32 0
+    `))).toBe(ir(`
+    func f(%0) entry b0 slots [8@8]
+    b0:
+      %1 = load.u64 [%0 + 0]
+      %2 = and32 %1, 65535
+      store.16 [slot0 + 0], %1
+      %3 = zext %1 from 8
+      store.8 [slot0 + 2], %1
+      %4 = mov32 %1
+      store.32 [slot0 + 4], %1
+      ret32 0
+    `));
+  });
+  it("keeps masks that clear stored bits, are read again, or whose source changed", async () => {
+    const { narrowstore } = await import("../../compiler/opt/narrowstore.js");
+    const text = ir(`
+    func f(%0) entry b0 slots [8@8]
+    b0:
+      %1 = load.u64 [%0 + 0]
+      %2 = and32 %1, 255
+      store.16 [slot0 + 0], %2
+      %3 = and32 %1, 65535
+      store.16 [slot0 + 2], %3
+      %5 = add32 %3, 1
+      %4 = and32 %1, 65535
+      %1 = load.u64 [%0 + 8]
+      store.16 [slot0 + 4], %4
+      %6 = mov32 %1
+      store.64 [slot0 + 0], %6
+      ret32 %5
+    `);
+    expect(run(narrowstore, text)).toBe(text);
+  });
+});
