@@ -24,6 +24,7 @@ import { sinkargs } from "./sinkargs.js";
 import { sextelim } from "./sextelim.js";
 import { addsplit } from "./addsplit.js";
 import { narrowstore } from "./narrowstore.js";
+import { tailmerge } from "./tailmerge.js";
 
 export const PASSES: [string, (fn: IrFunction) => IrFunction][] = [
   ["cfg", cfg],
@@ -64,6 +65,7 @@ export const PASSES: [string, (fn: IrFunction) => IrFunction][] = [
   ["dce", dce],
   ["constprop", constprop], // dce removed the null arms' definitions: header pointers are single copies now
   ["dce", dce],
+  ["tailmerge", tailmerge],
   ["cfg", cfg], // dce may have emptied blocks, leaving branches whose arms now agree
   ["unlink", unlink],
 ];

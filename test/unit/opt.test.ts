@@ -1449,3 +1449,68 @@ describe("narrowstore: masks a narrow store does itself", () => {
     expect(run(narrowstore, text)).toBe(text);
   });
 });
+
+describe("tailmerge: blocks that do the same thing", () => {
+  const tm = async () => (await import("../../compiler/opt/tailmerge.js")).tailmerge;
+  it("sends the predecessors of a block equal to an earlier one (up to its temporaries) to the earlier", async () => {
+    expect(run(await tm(), ir(`
+    func f(%0) entry b0
+    b0:
+      %1 = load.u8 [%0 + 0]
+      br eq32 %1, 6 ? b1 : b2
+    b1:
+      %2 = load.u64 [%0 + 8]
+      %3 = add64 %2, 1
+      store.64 [%0 + 8], %3
+      %9 = mov32 0
+      jmp b4
+    b2:
+      br eq32 %1, 17 ? b3 : b4
+    b3:
+      %5 = load.u64 [%0 + 8]
+      %6 = add64 %5, 1
+      store.64 [%0 + 8], %6
+      %9 = mov32 0
+      jmp b4
+    b4:
+      ret32 %9
+    `))).toContain("br eq32 %1, 17 ? b1 : b4");
+  });
+  it("keeps blocks that read other registers, set a live register otherwise, or run in a loop", async () => {
+    const text = ir(`
+    func f(%0) entry b0
+    b0:
+      %1 = load.u8 [%0 + 0]
+      %9 = mov32 0
+      br eq32 %1, 6 ? b1 : b2
+    b1:
+      %2 = load.u64 [%0 + 8]
+      store.64 [%0 + 8], %2
+      jmp b5
+    b2:
+      br eq32 %1, 17 ? b3 : b4
+    b3:
+      %5 = load.u64 [%0 + 16]
+      store.64 [%0 + 8], %5
+      jmp b5
+    b4:
+      %9 = load.u64 [%0 + 8]
+      store.64 [%0 + 8], %9
+      jmp b5
+    b5:
+      br lt32 %9, 10 ? b6 : b8
+    b6:
+      %9 = add32 %9, 1
+      br eq32 %9, 3 ? b7 : b9
+    b7:
+      %9 = add32 %9, 1
+      jmp b5
+    b8:
+      ret32 %9
+    b9:
+      %9 = add32 %9, 1
+      jmp b5
+    `);
+    expect(run(await tm(), text)).toBe(text);
+  });
+});
