@@ -144,13 +144,17 @@ function buildIntervals(fn: IrFunction, order: number[]): Interval[] {
 export function linearOrder(fn: IrFunction): number[] {
   // Greedy traces: each block is followed by its preferred successor when still free,
   // so most jumps become fall-throughs. For a branch, prefer the earlier-created
-  // successor (source order: the `then` of an if, a loop's body). A return block
+  // successor (source order: the `then` of an if, a loop's body) — unless another path
+  // has yet to reach it and the other successor is ready, so that the other path falls
+  // into it (`p == 6 || p == 17`: the second test falls into the shared body). A return block
   // that several paths reach goes last, as clang lays out a function's shared exit:
   // the final path falls into it and the others branch to it directly.
   const predCount = new Map<number, number>();
   for (const b of fn.blocks) for (const s of new Set(successorsOf(b.term))) predCount.set(s, (predCount.get(s) ?? 0) + 1);
   const sharedExit = (id: number) => id !== fn.entry && fn.blocks[id]!.term.op === "ret" && (predCount.get(id) ?? 0) > 1;
   const placed = new Set<number>();
+  const forwardPreds = forwardPredecessors(fn);
+  const ready = (id: number) => (forwardPreds.get(id) ?? []).every((p) => placed.has(p));
   const order: number[] = [];
   const exits: number[] = [];
   const pending = [fn.entry];
@@ -165,6 +169,9 @@ export function linearOrder(fn: IrFunction): number[] {
       else if (t.op === "br") {
         let [first, second]: [number, number] = t.then < t.else ? [t.then, t.else] : [t.else, t.then];
         if (sharedExit(first) && !sharedExit(second)) [first, second] = [second, first];
+        // a block some other path has yet to reach waits for it: follow the arm all of whose
+        // forward predecessors are placed, so the other path can fall into the waiting block
+        else if (!ready(first) && ready(second) && !sharedExit(second)) [first, second] = [second, first];
         pending.push(second, first);
         next = first;
       }
@@ -183,6 +190,29 @@ export function linearOrder(fn: IrFunction): number[] {
   }
   for (const id of exits) chain(id);
   return order;
+}
+
+/** Each block's predecessors along edges that are not back edges of a depth-first search from the entry. */
+function forwardPredecessors(fn: IrFunction): Map<number, number[]> {
+  const out = new Map<number, number[]>();
+  const state = new Map<number, "open" | "done">();
+  const stack: [number, number[]][] = [[fn.entry, [...new Set(successorsOf(fn.blocks[fn.entry]!.term))]]];
+  state.set(fn.entry, "open");
+  while (stack.length) {
+    const top = stack[stack.length - 1]!;
+    const s = top[1].shift();
+    if (s === undefined) {
+      state.set(top[0], "done");
+      stack.pop();
+      continue;
+    }
+    if (state.get(s) !== "open") out.set(s, [...(out.get(s) ?? []), top[0]]);
+    if (!state.has(s)) {
+      state.set(s, "open");
+      stack.push([s, [...new Set(successorsOf(fn.blocks[s]!.term))]]);
+    }
+  }
+  return out;
 }
 
 /** Allocates registers; rewrites `fn` with spill code when needed. */

@@ -21,6 +21,10 @@ import { unlink } from "./unlink.js";
 import { licm } from "./licm.js";
 import { addrfold } from "./addrfold.js";
 import { sinkargs } from "./sinkargs.js";
+import { sextelim } from "./sextelim.js";
+import { addsplit } from "./addsplit.js";
+import { narrowstore } from "./narrowstore.js";
+import { tailmerge } from "./tailmerge.js";
 
 export const PASSES: [string, (fn: IrFunction) => IrFunction][] = [
   ["cfg", cfg],
@@ -31,6 +35,7 @@ export const PASSES: [string, (fn: IrFunction) => IrFunction][] = [
   ["identity", identity],
   ["constprop", constprop],
   ["rangefold", rangefold],
+  ["sextelim", sextelim],
   ["sccp", sccp],
   ["localprop", localprop],
   ["cfg", cfg],
@@ -51,12 +56,16 @@ export const PASSES: [string, (fn: IrFunction) => IrFunction][] = [
   ["dce", dce],
   ["mergeret", mergeret],
   ["speculate", speculate],
+  ["localprop", localprop], // speculation sets a return value on each path: a path may set it twice
+  ["narrowstore", narrowstore],
+  ["addsplit", addsplit],
   ["addrfold", addrfold],
   ["sinkargs", sinkargs],
   ["cfg", cfg],
   ["dce", dce],
   ["constprop", constprop], // dce removed the null arms' definitions: header pointers are single copies now
   ["dce", dce],
+  ["tailmerge", tailmerge],
   ["cfg", cfg], // dce may have emptied blocks, leaving branches whose arms now agree
   ["unlink", unlink],
 ];

@@ -9,7 +9,9 @@
  * load of the same place, with no store that may alias it and no call in
  * between, becomes a copy of the first. Loads are also carried into a join made
  * on every path to it; loads through the context survive stores that cannot
- * reach it and calls of helpers that change none of its fields.
+ * reach it and calls of helpers that change none of its fields; loads of packet
+ * data survive stores to what a helper returned (a ring-buffer record, a map
+ * value), to the stack and to globals, and those loads stores to the packet.
  */
 import { liveness } from "../ir/liveness.js";
 import { def, imm, upperHalfClear, uses, type Insn, type IrFunction, type Operand, type Terminator, type VReg, type Width } from "../ir/ir.js";
@@ -56,6 +58,29 @@ function mayBeCtx(fn: IrFunction): Set<VReg> {
   return out;
 }
 
+/**
+ * Memories no store through another root reaches: packet data (`pkt`, pointers
+ * from ctx->data) and what helpers return (`heap`: map values, ring-buffer
+ * records, sockets) are apart from each other, from the stack, the globals and
+ * the context. Only an unknown pointer (`other`) may be in any of them.
+ */
+const OWN = new Set(["pkt", "heap"]);
+const apart = (x: string, y: string) => x !== y && (OWN.has(x) || OWN.has(y)) && x !== "other" && y !== "other";
+
+/**
+ * Registers that are certainly not pointers: every definition leaves the upper
+ * half zero (the verifier forbids 32-bit arithmetic on pointers and makes a
+ * 32-bit copy of one a scalar), and none is a 32-bit load from what may be the
+ * context (ctx->data is a pointer the verifier makes of a 32-bit field).
+ */
+function scalarRegs(fn: IrFunction, clear: Set<VReg>, ctxish: Set<VReg>): Set<VReg> {
+  const out = new Set(clear);
+  for (const b of fn.blocks) {
+    for (const i of b.insns) if (i.op === "load" && i.size === 4 && (i.base.kind === "slot" || ctxish.has(i.base.reg))) out.delete(i.dst);
+  }
+  return out;
+}
+
 const CALLEE_SAVED = 4;
 
 /** What is live over each call (its result aside), before this pass changes anything. */
@@ -87,6 +112,7 @@ export function localprop(fn: IrFunction): IrFunction {
   const ctxish = mayBeCtx(fn);
   const across = liveAcrossCalls(fn);
   const out = new Map<number, Map<VReg, bigint>>();
+  const freshOut = new Map<number, Set<VReg>>();
   const bounds32 = new Map<number, Map<VReg, bigint>>();
   const loadsOut = new Map<number, Map<string, { dst: VReg; root: string }>>();
   const rootsOut = new Map<number, Map<VReg, string>>();
@@ -94,10 +120,13 @@ export function localprop(fn: IrFunction): IrFunction {
   const globalsOut = new Map<number, Map<VReg, string>>();
   const heldOut = new Map<number, Map<string, Held>>();
   const clear = upperHalfClear(fn);
+  const scalars = scalarRegs(fn, clear, ctxish);
   for (const id of reversePostorder(fn)) {
     const b = fn.blocks[id]!;
     const p = preds[id]!;
     const known = new Map<VReg, bigint>(p.length === 1 && out.has(p[0]!) ? out.get(p[0]!)! : []);
+    // registers set to their known constant since the last call
+    const fresh = new Set<VReg>(p.length === 1 ? freshOut.get(p[0]!) ?? [] : []);
     // Exclusive unsigned upper bounds: of a register's low 32 bits, and of the whole register.
     const below32 = new Map<VReg, bigint>(p.length === 1 ? bounds32.get(p[0]!) ?? [] : []);
     const below64 = new Map<VReg, bigint>(p.length === 1 ? bounds64.get(p[0]!) ?? [] : []);
@@ -145,11 +174,13 @@ export function localprop(fn: IrFunction): IrFunction {
         const r = rootOf(i.base);
         const ctxToo = r === "ctx" || (i.base.kind === "reg" && ctxish.has(i.base.reg));
         for (const [k, v] of loads) {
+          if (v.root !== "ctx" && apart(r, v.root)) continue;
           if (v.root === "ctx" ? ctxToo : v.root === r || (!r.startsWith("g") && !v.root.startsWith("g")) || (r === "other" || r === "ctx") && v.root.startsWith("s")) loads.delete(k);
         }
       }
       if (i.op === "call") {
         held.clear();
+        fresh.clear();
         // a context load kept over a call needs a callee-saved register (r6–r9): keep them only while those last
         const keep = i.target.kind === "helper" && KEEPS_CTX.has(i.target.name);
         const live = across.get(i) ?? new Set<VReg>();
@@ -183,11 +214,20 @@ export function localprop(fn: IrFunction): IrFunction {
       if (n.op === "load") { const place = placeOf(n); if (place && !n.signed) held.set(place, { reg: d, exact: true }); }
       // A redefined vreg no longer holds what a recorded load read, nor the address it read from.
       for (const [k, v] of loads) if (v.dst === d || k.startsWith(`r${d}+`)) loads.delete(k);
+      const rootsBefore = new Map<VReg, string>(uses(n).flatMap((u) => (roots.has(u) ? [[u, roots.get(u)!] as [VReg, string]] : [])));
       roots.delete(d);
       if (n.op === "ldglobal") roots.set(d, `g${n.symbol}`);
       if ((n.op === "mov" && n.src.kind === "reg") || (n.op === "alu" && n.alu === "add" && n.b.kind === "imm")) {
         const from = n.op === "mov" ? (n.src as { reg: VReg }).reg : n.a;
-        if (roots.has(from)) roots.set(d, roots.get(from)!);
+        if (rootsBefore.has(from)) roots.set(d, rootsBefore.get(from)!);
+      }
+      // packet data: ctx->data is a 32-bit field of the context (where it is not, the load is a scalar, which nothing dereferences)
+      if (n.op === "load" && n.size === 4 && !n.signed && !n.core && n.base.kind === "reg" && ctxParams.has(n.base.reg)) roots.set(d, "pkt");
+      // what a helper hands out: a map value, a ring-buffer record, a socket (or a scalar)
+      if (n.op === "call" && n.target.kind === "helper") roots.set(d, "heap");
+      // a pointer moved by a scalar stays in its memory
+      if (n.op === "alu" && (n.alu === "add" || n.alu === "sub") && n.b.kind === "reg" && scalars.has(n.b.reg) && OWN.has(rootsBefore.get(n.a) ?? "")) {
+        roots.set(d, rootsBefore.get(n.a)!);
       }
       if (n.op === "load" && !(n.base.kind === "reg" && n.base.reg === d)) loads.set(`${keyOf(n)}:${n.size}:${n.signed}`, { dst: d, root: rootOf(n.base) });
       below32.delete(d);
@@ -199,10 +239,15 @@ export function localprop(fn: IrFunction): IrFunction {
         if (n.w === 64 && below64.has(r)) below64.set(d, below64.get(r)!);
       }
       if (c !== undefined && n.op !== "call" && n.op !== "load") {
+        // setting a register to the constant it already holds changes nothing
+        // (unless a call came between: the constant is cheaper to set again than to keep in r6–r9)
+        if (known.get(d) === c && fresh.has(d)) { dead.add(n); return n; }
         known.set(d, c);
+        fresh.add(d);
         return n.op === "mov" && n.src.kind === "imm" ? n : { op: "mov", dst: d, src: imm(c), w: movWidth(c), loc: n.loc };
       }
       known.delete(d);
+      fresh.delete(d);
       return n;
     });
     if (dead.size) b.insns = b.insns.filter((x) => !dead.has(x));
@@ -211,6 +256,7 @@ export function localprop(fn: IrFunction): IrFunction {
     b.term = foldTerm(b.term, known, operand);
     b.term = foldBounded(b.term, below32, below64);
     out.set(id, known);
+    freshOut.set(id, fresh);
     loadsOut.set(id, loads);
     rootsOut.set(id, roots);
     bounds32.set(id, below32);

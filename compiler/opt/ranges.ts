@@ -66,7 +66,13 @@ function rangeOf(i: Insn, get: (v: VReg) => Range | undefined): Range | undefine
       const a = get(i.a);
       if (!a) return undefined;
       const x = at(a, i.w);
-      if (i.b.kind !== "imm") return top(i.w);
+      if (i.b.kind !== "imm") {
+        // the sum or difference of two ranges, when no pair of values wraps
+        const y = opnd(i.b, i.w);
+        if (!y || (i.alu !== "add" && i.alu !== "sub")) return y ? top(i.w) : undefined;
+        const [lo, hi] = i.alu === "add" ? [x.lo + y.lo, x.hi + y.hi] : [x.lo - y.hi, x.hi - y.lo];
+        return fits(lo, hi, i.w) ? { w: i.w, lo, hi } : top(i.w);
+      }
       const c = sw(i.b.value, i.w);
       switch (i.alu) {
         case "and":
@@ -75,6 +81,12 @@ function rangeOf(i: Insn, get: (v: VReg) => Range | undefined): Range | undefine
         case "add": case "sub": {
           const d = i.alu === "add" ? c : -c;
           return fits(x.lo + d, x.hi + d, i.w) ? { w: i.w, lo: x.lo + d, hi: x.hi + d } : top(i.w);
+        }
+        case "mul": case "lsh": {
+          // a non-negative value times a non-negative constant, when the product cannot wrap
+          const k = i.alu === "mul" ? c : 1n << (BigInt.asUintN(6, c) & BigInt(i.w - 1));
+          if (x.lo < 0n || k < 0n) return top(i.w);
+          return fits(x.lo * k, x.hi * k, i.w) ? { w: i.w, lo: x.lo * k, hi: x.hi * k } : top(i.w);
         }
         case "rsh": {
           const k = BigInt.asUintN(6, c) & BigInt(i.w - 1);
@@ -174,14 +186,16 @@ function widen(prev: Range, next: Range, ts: bigint[]): Range {
   return { w, lo, hi };
 }
 
+/** One instruction run over a state, in place. */
+export function step(i: Insn, s: State): void {
+  const d = def(i);
+  if (d !== undefined) s.set(d, rangeOf(i, (v) => s.get(v) ?? top(64)) ?? top(64));
+}
+
 /** A block's instructions run over a state (a vreg with no range yet: anything). */
 export function transfer(b: Block, s: State): State {
   const out = new Map(s);
-  const get = (v: VReg) => out.get(v) ?? top(64);
-  for (const i of b.insns) {
-    const d = def(i);
-    if (d !== undefined) out.set(d, rangeOf(i, get) ?? top(64));
-  }
+  for (const i of b.insns) step(i, out);
   return out;
 }
 

@@ -853,6 +853,98 @@ describe("localprop: loads through the context", () => {
   });
 });
 
+describe("localprop: packet data and helper memory are apart", () => {
+  const lp = async () => (await import("../../compiler/opt/localprop.js")).localprop;
+  it("keeps a packet load over stores to a ring-buffer record, the stack and a global", async () => {
+    const out = run(await lp(), ir(`
+    func f(%0) entry b0 slots [4@4]
+    b0:
+      %1 = load.u32 [%0 + 76]
+      %3 = map events
+      %4 = call helper bpf_ringbuf_reserve(%3, 32, 0)
+      %2 = load.u8 [%1 + 23]
+      store.8 [%4 + 20], %2
+      %5 = load.u8 [%1 + 14]
+      %6 = and32 %5, 15
+      %7 = mov64 %4
+      %7 = add64 %7, %6
+      store.16 [%7 + 16], 0
+      store.32 [slot0 + 0], 0
+      %8 = global g
+      store.32 [%8 + 0], 1
+      %9 = load.u8 [%1 + 23]
+      ret64 %9
+    `));
+    expect(out).toContain("%9 = mov64 %2");
+  });
+  it("keeps a record's load over stores to the packet", async () => {
+    const out = run(await lp(), ir(`
+    func f(%0) entry b0
+    b0:
+      %1 = load.u32 [%0 + 76]
+      %3 = map m
+      %4 = call helper bpf_map_lookup_elem(%3, 0)
+      %2 = load.u64 [%4 + 8]
+      store.8 [%1 + 20], 1
+      %9 = load.u64 [%4 + 8]
+      ret64 %9
+    `));
+    expect(out).toContain("%9 = mov64 %2");
+  });
+  it("reloads after a store through an unknown pointer, through the packet, or through a helper's scalar plus ctx->data", async () => {
+    const reloads = async (between: string) => run(await lp(), ir(`
+    func f(%0) entry b0 slots [8@8]
+    b0:
+      %1 = load.u32 [%0 + 76]
+      %3 = call helper bpf_get_prandom_u32()
+      %4 = load.u64 [slot0 + 0]
+      %2 = load.u8 [%1 + 23]
+      ${between}
+      %9 = load.u8 [%1 + 23]
+      ret64 %9
+    `));
+    expect(await reloads("store.8 [slot0 + 0], 1")).toContain("%9 = mov64 %2");
+    expect(await reloads("store.8 [%4 + 23], 1")).toContain("%9 = load.u8 [%1 + 23]");
+    expect(await reloads("store.8 [%1 + 23], 1")).toContain("%9 = load.u8 [%1 + 23]");
+    // scalar + pointer: the sum is the packet's, not the helper's
+    expect(await reloads("%5 = mov64 %3\n%5 = add64 %5, %1\nstore.8 [%5 + 0], 1")).toContain("%9 = load.u8 [%1 + 23]");
+    // a 32-bit load from what may be the context may be a packet pointer
+    expect(await reloads("%6 = load.u32 [%0 + 76]\n%5 = mov64 %3\n%5 = add64 %5, %6\nstore.8 [%5 + 0], 1")).toContain("%9 = load.u8 [%1 + 23]");
+  });
+});
+
+describe("localprop: a constant set again", () => {
+  it("drops setting a register to the constant it holds on every path here, unless a call came between", async () => {
+    const { localprop } = await import("../../compiler/opt/localprop.js");
+    expect(run(localprop, ir(`
+    func f(%0) entry b0
+    b0:
+      %1 = mov32 1
+      br eq64 %0, 0 ? b1 : b2
+    b1:
+      %1 = mov32 1
+      %2 = call helper bpf_ktime_get_ns()
+      %1 = mov64 1
+      %1 = mov32 2
+      ret32 %1
+    b2:
+      ret32 %1
+    `))).toBe(ir(`
+    func f(%0) entry b0
+    b0:
+      %1 = mov32 1
+      br eq64 %0, 0 ? b1 : b2
+    b1:
+      %2 = call helper bpf_ktime_get_ns()
+      %1 = mov64 1
+      %1 = mov32 2
+      ret32 2
+    b2:
+      ret32 1
+    `));
+  });
+});
+
 describe("sinkargs", () => {
   it("makes a call's map and stack-address arguments just before it, in their order", async () => {
     const { sinkargs } = await import("../../compiler/opt/sinkargs.js");
@@ -1164,5 +1256,261 @@ describe("deadstore: by byte, with slots passed to helpers", () => {
     const fn = parseFunction(text);
     deadstore(fn);
     expect(printFunction(fn)).toBe(text);
+  });
+});
+
+describe("sextelim: sign extensions of values known non-negative", () => {
+  it("turns (s32) of a masked, scaled and offset value into a copy", async () => {
+    const { sextelim } = await import("../../compiler/opt/sextelim.js");
+    // 14 + (x & 15) * 4 lies in [14, 74]: its sign extension is itself
+    expect(run(sextelim, ir(`
+    func f(%0) entry b0
+    b0:
+      %1 = load.u8 [%0 + 14]
+      %2 = and32 %1, 15
+      %3 = mul32 %2, 4
+      %4 = mov32 14
+      %4 = add32 %4, %3
+      %5 = sext64 %4 from 32
+      %6 = lsh32 %2, 2
+      %7 = sext64 %6 from 32
+      ret64 %7
+    `))).toBe(ir(`
+    func f(%0) entry b0
+    b0:
+      %1 = load.u8 [%0 + 14]
+      %2 = and32 %1, 15
+      %3 = mul32 %2, 4
+      %4 = mov32 14
+      %4 = add32 %4, %3
+      %5 = mov64 %4
+      %6 = lsh32 %2, 2
+      %7 = mov64 %6
+      ret64 %7
+    `));
+  });
+  it("uses the range along the edge, and narrower widths", async () => {
+    const { sextelim } = await import("../../compiler/opt/sextelim.js");
+    expect(run(sextelim, ir(`
+    func f(%0) entry b0
+    b0:
+      %1 = load.u8 [%0 + 0]
+      br lt32 %1, 128 ? b1 : b2
+    b1:
+      %2 = sext32 %1 from 8
+      ret32 %2
+    b2:
+      %3 = sext32 %1 from 8
+      ret32 %3
+    `))).toBe(ir(`
+    func f(%0) entry b0
+    b0:
+      %1 = load.u8 [%0 + 0]
+      br lt32 %1, 128 ? b1 : b2
+    b1:
+      %2 = mov32 %1
+      ret32 %2
+    b2:
+      %3 = sext32 %1 from 8
+      ret32 %3
+    `));
+  });
+  it("keeps extensions of values that may be negative or may wrap", async () => {
+    const { sextelim } = await import("../../compiler/opt/sextelim.js");
+    const text = ir(`
+    func f(%0) entry b0
+    b0:
+      %1 = load.u32 [%0 + 0]
+      %2 = sext64 %1 from 32
+      %3 = load.u16 [%0 + 4]
+      %4 = mul32 %3, 65536
+      %5 = sext64 %4 from 32
+      %6 = lsh32 %3, 17
+      %7 = sext64 %6 from 32
+      %8 = sub32 %3, %1
+      %9 = sext64 %8 from 32
+      %10 = load.u64 [%0 + 8]
+      %11 = and64 %10, 4294967295
+      %12 = sext64 %11 from 32
+      %13 = sext64 %0 from 32
+      ret64 %2
+    `);
+    expect(run(sextelim, text)).toBe(text);
+  });
+});
+
+describe("addsplit: a 32-bit sum that cannot wrap added to a pointer in two steps", () => {
+  it("adds the variable part, then the constant (which addrfold folds into offsets)", async () => {
+    const { addsplit } = await import("../../compiler/opt/addsplit.js");
+    expect(run(addsplit, ir(`
+    func f(%0, %1) entry b0
+    b0:
+      %2 = load.u8 [%0 + 14]
+      %3 = and32 %2, 15
+      %4 = mul32 %3, 4
+      %5 = mov32 14
+      %5 = add32 %5, %4
+      %6 = mov64 %5
+      %7 = mov64 %0
+      %7 = add64 %7, %6
+      %8 = add32 %3, -1
+      %9 = add64 %1, %8
+      ret64 %7
+    `))).toBe(ir(`
+    func f(%0, %1) entry b0
+    b0:
+      %2 = load.u8 [%0 + 14]
+      %3 = and32 %2, 15
+      %4 = mul32 %3, 4
+      %5 = mov32 14
+      %5 = add32 %5, %4
+      %6 = mov64 %5
+      %7 = mov64 %0
+      %10 = add64 %7, %4
+      %7 = mov64 %10
+      %7 = add64 %7, 14
+      %8 = add32 %3, -1
+      %9 = add64 %1, %8
+      ret64 %7
+    `));
+  });
+  it("leaves sums that may wrap, that are read again, or whose operand changed", async () => {
+    const { addsplit } = await import("../../compiler/opt/addsplit.js");
+    const text = ir(`
+    func f(%0, %1) entry b0
+    b0:
+      %2 = load.u32 [%0 + 0]
+      %3 = add32 %2, 14
+      %4 = add64 %1, %3
+      %5 = load.u8 [%0 + 4]
+      %6 = add32 %5, 14
+      %7 = add64 %1, %6
+      %8 = add64 %1, %6
+      %9 = add32 %5, 2
+      %5 = load.u8 [%0 + 5]
+      %10 = add64 %1, %9
+      %11 = add32 %5, 2
+      br eq64 %0, 0 ? b1 : b2
+    b1:
+      %12 = add64 %1, %11
+      ret64 %12
+    b2:
+      ret64 %11
+    `);
+    expect(run(addsplit, text)).toBe(text);
+  });
+});
+
+describe("narrowstore: masks a narrow store does itself", () => {
+  it("stores the unmasked register when the mask keeps every byte the store writes", async () => {
+    const { narrowstore } = await import("../../compiler/opt/narrowstore.js");
+    expect(run(narrowstore, ir(`
+    func f(%0) entry b0 slots [8@8]
+    b0:
+      %1 = load.u64 [%0 + 0]
+      %2 = and32 %1, 65535
+      store.16 [slot0 + 0], %2
+      %3 = zext %1 from 8
+      store.8 [slot0 + 2], %3
+      %4 = mov32 %1
+      store.32 [slot0 + 4], %4
+      ret32 0
+    `))).toBe(ir(`
+    func f(%0) entry b0 slots [8@8]
+    b0:
+      %1 = load.u64 [%0 + 0]
+      %2 = and32 %1, 65535
+      store.16 [slot0 + 0], %1
+      %3 = zext %1 from 8
+      store.8 [slot0 + 2], %1
+      %4 = mov32 %1
+      store.32 [slot0 + 4], %1
+      ret32 0
+    `));
+  });
+  it("keeps masks that clear stored bits, are read again, or whose source changed", async () => {
+    const { narrowstore } = await import("../../compiler/opt/narrowstore.js");
+    const text = ir(`
+    func f(%0) entry b0 slots [8@8]
+    b0:
+      %1 = load.u64 [%0 + 0]
+      %2 = and32 %1, 255
+      store.16 [slot0 + 0], %2
+      %3 = and32 %1, 65535
+      store.16 [slot0 + 2], %3
+      %5 = add32 %3, 1
+      %4 = and32 %1, 65535
+      %1 = load.u64 [%0 + 8]
+      store.16 [slot0 + 4], %4
+      %6 = mov32 %1
+      store.64 [slot0 + 0], %6
+      ret32 %5
+    `);
+    expect(run(narrowstore, text)).toBe(text);
+  });
+});
+
+describe("tailmerge: blocks that do the same thing", () => {
+  const tm = async () => (await import("../../compiler/opt/tailmerge.js")).tailmerge;
+  it("sends the predecessors of a block equal to an earlier one (up to its temporaries) to the earlier", async () => {
+    expect(run(await tm(), ir(`
+    func f(%0) entry b0
+    b0:
+      %1 = load.u8 [%0 + 0]
+      br eq32 %1, 6 ? b1 : b2
+    b1:
+      %2 = load.u64 [%0 + 8]
+      %3 = add64 %2, 1
+      store.64 [%0 + 8], %3
+      %9 = mov32 0
+      jmp b4
+    b2:
+      br eq32 %1, 17 ? b3 : b4
+    b3:
+      %5 = load.u64 [%0 + 8]
+      %6 = add64 %5, 1
+      store.64 [%0 + 8], %6
+      %9 = mov32 0
+      jmp b4
+    b4:
+      ret32 %9
+    `))).toContain("br eq32 %1, 17 ? b1 : b4");
+  });
+  it("keeps blocks that read other registers, set a live register otherwise, or run in a loop", async () => {
+    const text = ir(`
+    func f(%0) entry b0
+    b0:
+      %1 = load.u8 [%0 + 0]
+      %9 = mov32 0
+      br eq32 %1, 6 ? b1 : b2
+    b1:
+      %2 = load.u64 [%0 + 8]
+      store.64 [%0 + 8], %2
+      jmp b5
+    b2:
+      br eq32 %1, 17 ? b3 : b4
+    b3:
+      %5 = load.u64 [%0 + 16]
+      store.64 [%0 + 8], %5
+      jmp b5
+    b4:
+      %9 = load.u64 [%0 + 8]
+      store.64 [%0 + 8], %9
+      jmp b5
+    b5:
+      br lt32 %9, 10 ? b6 : b8
+    b6:
+      %9 = add32 %9, 1
+      br eq32 %9, 3 ? b7 : b9
+    b7:
+      %9 = add32 %9, 1
+      jmp b5
+    b8:
+      ret32 %9
+    b9:
+      %9 = add32 %9, 1
+      jmp b5
+    `);
+    expect(run(await tm(), text)).toBe(text);
   });
 });
