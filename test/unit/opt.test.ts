@@ -1514,3 +1514,57 @@ describe("tailmerge: blocks that do the same thing", () => {
     expect(run(await tm(), text)).toBe(text);
   });
 });
+
+describe("storemerge: adjacent constant stores", () => {
+  const sm = async () => (await import("../../compiler/opt/storemerge.js")).storemerge;
+  it("stores two halves as one aligned store, on the stack and into a ring-buffer record", async () => {
+    expect(run(await sm(), ir(`
+    func f(%0) entry b0 slots [8@8]
+    b0:
+      store.8 [slot0 + 0], 1
+      store.8 [slot0 + 1], 2
+      store.8 [slot0 + 3], 4
+      store.8 [slot0 + 2], 3
+      store.32 [slot0 + 4], 0
+      %1 = map rb
+      %2 = call helper bpf_ringbuf_reserve(%1, 32, 0)
+      store.16 [%2 + 16], 0
+      %3 = mov64 1
+      store.16 [%2 + 18], 0
+      ret64 %3
+    `))).toBe(ir(`
+    func f(%0) entry b0 slots [8@8]
+    b0:
+      store.64 [slot0 + 0], 67305985
+      %1 = map rb
+      %2 = call helper bpf_ringbuf_reserve(%1, 32, 0)
+      store.32 [%2 + 16], 0
+      %3 = mov64 1
+      ret64 %3
+    `));
+  });
+  it("keeps stores that would be misaligned, are through unknown pointers, have memory or a new base between, or do not encode", async () => {
+    const text = ir(`
+    func f(%0) entry b0 slots [8@8, 4@2]
+    b0:
+      store.16 [slot0 + 2], 0
+      store.16 [slot0 + 4], 0
+      store.16 [slot1 + 0], 0
+      store.16 [slot1 + 2], 0
+      store.16 [%0 + 0], 0
+      store.16 [%0 + 2], 0
+      %1 = map rb
+      %2 = call helper bpf_ringbuf_reserve(%1, 32, 0)
+      store.16 [%2 + 16], 0
+      %3 = load.u8 [%0 + 0]
+      store.16 [%2 + 18], 0
+      store.16 [%2 + 20], 0
+      %2 = add64 %2, 2
+      store.16 [%2 + 22], 0
+      store.32 [slot0 + 0], 0
+      store.32 [slot0 + 4], -2147483648
+      ret64 %3
+    `);
+    expect(run(await sm(), text)).toBe(text);
+  });
+});
