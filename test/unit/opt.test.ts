@@ -1374,6 +1374,46 @@ describe("addsplit: a 32-bit sum that cannot wrap added to a pointer in two step
       ret64 %7
     `));
   });
+  it("adds a pointer's constant after its variable part", async () => {
+    const { addsplit } = await import("../../compiler/opt/addsplit.js");
+    expect(run(addsplit, ir(`
+    func f(%0, %1) entry b0
+    b0:
+      %2 = lsh64 %1, 3
+      %3 = mov64 %0
+      %3 = add64 %3, 40
+      %4 = mov64 %3
+      %4 = add64 %4, %2
+      %5 = load.u64 [%4 + 0]
+      %6 = add64 %0, 8
+      %7 = add64 %6, %2
+      %8 = load.u64 [%6 + 0]
+      %9 = mov64 %0
+      %9 = add64 %9, 16
+      %0 = mov64 %1
+      %10 = add64 %9, %2
+      ret64 %5
+    `))).toBe(ir(`
+    func f(%0, %1) entry b0
+    b0:
+      %2 = lsh64 %1, 3
+      %3 = mov64 %0
+      %3 = add64 %3, 40
+      %4 = mov64 %3
+      %11 = add64 %0, %2
+      %4 = mov64 %11
+      %4 = add64 %4, 40
+      %5 = load.u64 [%4 + 0]
+      %6 = add64 %0, 8
+      %7 = add64 %6, %2
+      %8 = load.u64 [%6 + 0]
+      %9 = mov64 %0
+      %9 = add64 %9, 16
+      %0 = mov64 %1
+      %10 = add64 %9, %2
+      ret64 %5
+    `));
+  });
   it("leaves sums that may wrap, that are read again, or whose operand changed", async () => {
     const { addsplit } = await import("../../compiler/opt/addsplit.js");
     const text = ir(`
