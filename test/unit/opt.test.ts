@@ -945,6 +945,36 @@ describe("localprop: a constant set again", () => {
   });
 });
 
+describe("localprop: a load of what was just stored", () => {
+  it("reads the stored register when it holds all the loaded bits, and not after an aliasing store", async () => {
+    const { localprop } = await import("../../compiler/opt/localprop.js");
+    const out = run(localprop, ir(`
+    func f(%0, %1) entry b0
+    b0:
+      %2 = load.u32 [%0 + 0]
+      %3 = mul32 %2, 3
+      store.32 [%0 + 0], %3
+      %4 = load.u32 [%0 + 0]
+      %5 = load.u64 [%0 + 8]
+      store.32 [%0 + 16], %5
+      %6 = load.u32 [%0 + 16]
+      store.64 [%0 + 24], %5
+      store.8 [%1 + 0], 0
+      %7 = load.u64 [%0 + 24]
+      store.64 [%0 + 32], %5
+      %8 = load.s32 [%0 + 32]
+      %9 = add64 %4, %6
+      %9 = add64 %9, %7
+      %9 = add64 %9, %8
+      ret64 %9
+    `));
+    expect(out).toContain("%4 = mov64 %3");
+    expect(out).toContain("%6 = load.u32 [%0 + 16]"); // %5 may have upper bits
+    expect(out).toContain("%7 = load.u64 [%0 + 24]"); // %1 may point there
+    expect(out).toContain("%8 = load.s32 [%0 + 32]");
+  });
+});
+
 describe("sinkargs", () => {
   it("makes a call's map and stack-address arguments just before it, in their order", async () => {
     const { sinkargs } = await import("../../compiler/opt/sinkargs.js");
