@@ -25,6 +25,7 @@ import { sextelim } from "./sextelim.js";
 import { addsplit } from "./addsplit.js";
 import { narrowstore } from "./narrowstore.js";
 import { tailmerge } from "./tailmerge.js";
+import { storemerge } from "./storemerge.js";
 
 export const PASSES: [string, (fn: IrFunction) => IrFunction][] = [
   ["cfg", cfg],
@@ -58,6 +59,7 @@ export const PASSES: [string, (fn: IrFunction) => IrFunction][] = [
   ["speculate", speculate],
   ["localprop", localprop], // speculation sets a return value on each path: a path may set it twice
   ["narrowstore", narrowstore],
+  ["storemerge", storemerge],
   ["addsplit", addsplit],
   ["addrfold", addrfold],
   ["sinkargs", sinkargs],

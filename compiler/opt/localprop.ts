@@ -12,6 +12,8 @@
  * reach it and calls of helpers that change none of its fields; loads of packet
  * data survive stores to what a helper returned (a ring-buffer record, a map
  * value), to the stack and to globals, and those loads stores to the packet.
+ * A load of a place just stored reads the register stored (all of it: an
+ * 8-byte store, or a 4-byte one of a register whose upper half is zero).
  */
 import { liveness } from "../ir/liveness.js";
 import { def, imm, upperHalfClear, uses, type Insn, type IrFunction, type Operand, type Terminator, type VReg, type Width } from "../ir/ir.js";
@@ -176,6 +178,10 @@ export function localprop(fn: IrFunction): IrFunction {
         for (const [k, v] of loads) {
           if (v.root !== "ctx" && apart(r, v.root)) continue;
           if (v.root === "ctx" ? ctxToo : v.root === r || (!r.startsWith("g") && !v.root.startsWith("g")) || (r === "other" || r === "ctx") && v.root.startsWith("s")) loads.delete(k);
+        }
+        // what it stored is what loading the place gives back, when the register has no bits beyond it
+        if (i.src.kind === "reg" && !i.core && (i.size === 8 || (i.size === 4 && clear.has(i.src.reg)))) {
+          loads.set(`${keyOf(i)}:${i.size}:false`, { dst: i.src.reg, root: r });
         }
       }
       if (i.op === "call") {

@@ -945,6 +945,36 @@ describe("localprop: a constant set again", () => {
   });
 });
 
+describe("localprop: a load of what was just stored", () => {
+  it("reads the stored register when it holds all the loaded bits, and not after an aliasing store", async () => {
+    const { localprop } = await import("../../compiler/opt/localprop.js");
+    const out = run(localprop, ir(`
+    func f(%0, %1) entry b0
+    b0:
+      %2 = load.u32 [%0 + 0]
+      %3 = mul32 %2, 3
+      store.32 [%0 + 0], %3
+      %4 = load.u32 [%0 + 0]
+      %5 = load.u64 [%0 + 8]
+      store.32 [%0 + 16], %5
+      %6 = load.u32 [%0 + 16]
+      store.64 [%0 + 24], %5
+      store.8 [%1 + 0], 0
+      %7 = load.u64 [%0 + 24]
+      store.64 [%0 + 32], %5
+      %8 = load.s32 [%0 + 32]
+      %9 = add64 %4, %6
+      %9 = add64 %9, %7
+      %9 = add64 %9, %8
+      ret64 %9
+    `));
+    expect(out).toContain("%4 = mov64 %3");
+    expect(out).toContain("%6 = load.u32 [%0 + 16]"); // %5 may have upper bits
+    expect(out).toContain("%7 = load.u64 [%0 + 24]"); // %1 may point there
+    expect(out).toContain("%8 = load.s32 [%0 + 32]");
+  });
+});
+
 describe("sinkargs", () => {
   it("makes a call's map and stack-address arguments just before it, in their order", async () => {
     const { sinkargs } = await import("../../compiler/opt/sinkargs.js");
@@ -1374,6 +1404,46 @@ describe("addsplit: a 32-bit sum that cannot wrap added to a pointer in two step
       ret64 %7
     `));
   });
+  it("adds a pointer's constant after its variable part", async () => {
+    const { addsplit } = await import("../../compiler/opt/addsplit.js");
+    expect(run(addsplit, ir(`
+    func f(%0, %1) entry b0
+    b0:
+      %2 = lsh64 %1, 3
+      %3 = mov64 %0
+      %3 = add64 %3, 40
+      %4 = mov64 %3
+      %4 = add64 %4, %2
+      %5 = load.u64 [%4 + 0]
+      %6 = add64 %0, 8
+      %7 = add64 %6, %2
+      %8 = load.u64 [%6 + 0]
+      %9 = mov64 %0
+      %9 = add64 %9, 16
+      %0 = mov64 %1
+      %10 = add64 %9, %2
+      ret64 %5
+    `))).toBe(ir(`
+    func f(%0, %1) entry b0
+    b0:
+      %2 = lsh64 %1, 3
+      %3 = mov64 %0
+      %3 = add64 %3, 40
+      %4 = mov64 %3
+      %11 = add64 %0, %2
+      %4 = mov64 %11
+      %4 = add64 %4, 40
+      %5 = load.u64 [%4 + 0]
+      %6 = add64 %0, 8
+      %7 = add64 %6, %2
+      %8 = load.u64 [%6 + 0]
+      %9 = mov64 %0
+      %9 = add64 %9, 16
+      %0 = mov64 %1
+      %10 = add64 %9, %2
+      ret64 %5
+    `));
+  });
   it("leaves sums that may wrap, that are read again, or whose operand changed", async () => {
     const { addsplit } = await import("../../compiler/opt/addsplit.js");
     const text = ir(`
@@ -1512,5 +1582,59 @@ describe("tailmerge: blocks that do the same thing", () => {
       jmp b5
     `);
     expect(run(await tm(), text)).toBe(text);
+  });
+});
+
+describe("storemerge: adjacent constant stores", () => {
+  const sm = async () => (await import("../../compiler/opt/storemerge.js")).storemerge;
+  it("stores two halves as one aligned store, on the stack and into a ring-buffer record", async () => {
+    expect(run(await sm(), ir(`
+    func f(%0) entry b0 slots [8@8]
+    b0:
+      store.8 [slot0 + 0], 1
+      store.8 [slot0 + 1], 2
+      store.8 [slot0 + 3], 4
+      store.8 [slot0 + 2], 3
+      store.32 [slot0 + 4], 0
+      %1 = map rb
+      %2 = call helper bpf_ringbuf_reserve(%1, 32, 0)
+      store.16 [%2 + 16], 0
+      %3 = mov64 1
+      store.16 [%2 + 18], 0
+      ret64 %3
+    `))).toBe(ir(`
+    func f(%0) entry b0 slots [8@8]
+    b0:
+      store.64 [slot0 + 0], 67305985
+      %1 = map rb
+      %2 = call helper bpf_ringbuf_reserve(%1, 32, 0)
+      store.32 [%2 + 16], 0
+      %3 = mov64 1
+      ret64 %3
+    `));
+  });
+  it("keeps stores that would be misaligned, are through unknown pointers, have memory or a new base between, or do not encode", async () => {
+    const text = ir(`
+    func f(%0) entry b0 slots [8@8, 4@2]
+    b0:
+      store.16 [slot0 + 2], 0
+      store.16 [slot0 + 4], 0
+      store.16 [slot1 + 0], 0
+      store.16 [slot1 + 2], 0
+      store.16 [%0 + 0], 0
+      store.16 [%0 + 2], 0
+      %1 = map rb
+      %2 = call helper bpf_ringbuf_reserve(%1, 32, 0)
+      store.16 [%2 + 16], 0
+      %3 = load.u8 [%0 + 0]
+      store.16 [%2 + 18], 0
+      store.16 [%2 + 20], 0
+      %2 = add64 %2, 2
+      store.16 [%2 + 22], 0
+      store.32 [slot0 + 0], 0
+      store.32 [slot0 + 4], -2147483648
+      ret64 %3
+    `);
+    expect(run(await sm(), text)).toBe(text);
   });
 });
