@@ -26,6 +26,7 @@ import { addsplit } from "./addsplit.js";
 import { narrowstore } from "./narrowstore.js";
 import { tailmerge } from "./tailmerge.js";
 import { storemerge } from "./storemerge.js";
+import { slotshare } from "./slotshare.js";
 
 export const PASSES: [string, (fn: IrFunction) => IrFunction][] = [
   ["cfg", cfg],
@@ -60,6 +61,7 @@ export const PASSES: [string, (fn: IrFunction) => IrFunction][] = [
   ["localprop", localprop], // speculation sets a return value on each path: a path may set it twice
   ["narrowstore", narrowstore],
   ["storemerge", storemerge],
+  ["slotshare", slotshare],
   ["addsplit", addsplit],
   ["addrfold", addrfold],
   ["sinkargs", sinkargs],
