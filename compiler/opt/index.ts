@@ -27,6 +27,7 @@ import { narrowstore } from "./narrowstore.js";
 import { tailmerge } from "./tailmerge.js";
 import { storemerge } from "./storemerge.js";
 import { slotshare } from "./slotshare.js";
+import { coalesce } from "./coalesce.js";
 
 export const PASSES: [string, (fn: IrFunction) => IrFunction][] = [
   ["cfg", cfg],
@@ -69,6 +70,7 @@ export const PASSES: [string, (fn: IrFunction) => IrFunction][] = [
   ["dce", dce],
   ["constprop", constprop], // dce removed the null arms' definitions: header pointers are single copies now
   ["dce", dce],
+  ["coalesce", coalesce],
   ["tailmerge", tailmerge],
   ["cfg", cfg], // dce may have emptied blocks, leaving branches whose arms now agree
   ["unlink", unlink],

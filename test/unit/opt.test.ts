@@ -1714,3 +1714,44 @@ describe("slotshare: a slot holding what another already holds", () => {
     expect(run(await ss(), text)).toBe(text);
   });
 });
+
+describe("coalesce: a value loaded only to be copied", () => {
+  it("loads into the copy's register", async () => {
+    const { coalesce } = await import("../../compiler/opt/coalesce.js");
+    expect(run(coalesce, ir(`
+    func f(%0) entry b0
+    b0:
+      %1 = load.u8 [%0 + 23]
+      %2 = load.u16 [%0 + 16]
+      %3 = mov32 %1
+      %4 = mov32 %2
+      ret64 %3
+    `))).toBe(ir(`
+    func f(%0) entry b0
+    b0:
+      %3 = load.u8 [%0 + 23]
+      %4 = load.u16 [%0 + 16]
+      ret64 %3
+    `));
+  });
+  it("keeps copies of values read again, of registers used between, and 32-bit copies of 8-byte loads", async () => {
+    const { coalesce } = await import("../../compiler/opt/coalesce.js");
+    const text = ir(`
+    func f(%0) entry b0
+    b0:
+      %1 = load.u8 [%0 + 0]
+      %2 = mov32 %1
+      %3 = add32 %1, 1
+      %4 = load.u8 [%0 + 1]
+      %5 = add32 %3, 1
+      %3 = mov32 %4
+      %6 = load.u64 [%0 + 8]
+      %7 = mov32 %6
+      %8 = add64 %2, %3
+      %8 = add64 %8, %7
+      %8 = add64 %8, %5
+      ret64 %8
+    `);
+    expect(run(coalesce, text)).toBe(text);
+  });
+});
