@@ -26,6 +26,8 @@ import { addsplit } from "./addsplit.js";
 import { narrowstore } from "./narrowstore.js";
 import { tailmerge } from "./tailmerge.js";
 import { storemerge } from "./storemerge.js";
+import { slotshare } from "./slotshare.js";
+import { coalesce } from "./coalesce.js";
 
 export const PASSES: [string, (fn: IrFunction) => IrFunction][] = [
   ["cfg", cfg],
@@ -60,6 +62,7 @@ export const PASSES: [string, (fn: IrFunction) => IrFunction][] = [
   ["localprop", localprop], // speculation sets a return value on each path: a path may set it twice
   ["narrowstore", narrowstore],
   ["storemerge", storemerge],
+  ["slotshare", slotshare],
   ["addsplit", addsplit],
   ["addrfold", addrfold],
   ["sinkargs", sinkargs],
@@ -67,6 +70,7 @@ export const PASSES: [string, (fn: IrFunction) => IrFunction][] = [
   ["dce", dce],
   ["constprop", constprop], // dce removed the null arms' definitions: header pointers are single copies now
   ["dce", dce],
+  ["coalesce", coalesce],
   ["tailmerge", tailmerge],
   ["cfg", cfg], // dce may have emptied blocks, leaving branches whose arms now agree
   ["unlink", unlink],

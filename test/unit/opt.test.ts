@@ -1638,3 +1638,120 @@ describe("storemerge: adjacent constant stores", () => {
     expect(run(await sm(), text)).toBe(text);
   });
 });
+
+describe("slotshare: a slot holding what another already holds", () => {
+  const ss = async () => (await import("../../compiler/opt/slotshare.js")).slotshare;
+  it("passes the first key's slot to the update and drops the second store", async () => {
+    expect(run(await ss(), ir(`
+    func f(%0) entry b0 slots [4@4, 4@4, 8@8]
+    b0:
+      %1 = load.u32 [%0 + 0]
+      store.32 [slot0 + 0], %1
+      %2 = map m
+      %3 = &slot0 + 0
+      %4 = call helper bpf_map_lookup_elem(%2, %3)
+      br eq64 %4, 0 ? b1 : b2
+    b1:
+      store.32 [slot1 + 0], %1
+      store.64 [slot2 + 0], 1
+      %5 = &slot1 + 0
+      %6 = &slot2 + 0
+      %7 = call helper bpf_map_update_elem(%2, %5, %6, 1)
+      ret32 0
+    b2:
+      ret32 1
+    `))).toBe(ir(`
+    func f(%0) entry b0 slots [4@4, 4@4, 8@8]
+    b0:
+      %1 = load.u32 [%0 + 0]
+      store.32 [slot0 + 0], %1
+      %2 = map m
+      %3 = &slot0 + 0
+      %4 = call helper bpf_map_lookup_elem(%2, %3)
+      br eq64 %4, 0 ? b1 : b2
+    b1:
+      store.64 [slot2 + 0], 1
+      %5 = &slot0 + 0
+      %6 = &slot2 + 0
+      %7 = call helper bpf_map_update_elem(%2, %5, %6, 1)
+      ret32 0
+    b2:
+      ret32 1
+    `));
+  });
+  it("keeps slots a helper may write, other values, values set twice, and stores not on every path", async () => {
+    const text = ir(`
+    func f(%0) entry b0 slots [4@4, 4@4, 4@4, 4@4, 4@4, 4@4]
+    b0:
+      %1 = load.u32 [%0 + 0]
+      %9 = load.u32 [%0 + 4]
+      store.32 [slot0 + 0], %1
+      %2 = map m
+      %3 = &slot0 + 0
+      %4 = call helper bpf_map_pop_elem(%2, %3)
+      store.32 [slot1 + 0], %1
+      %5 = &slot1 + 0
+      %6 = call helper bpf_map_lookup_elem(%2, %5)
+      store.32 [slot2 + 0], %9
+      %7 = &slot2 + 0
+      %8 = call helper bpf_map_lookup_elem(%2, %7)
+      %9 = add32 %9, 1
+      store.32 [slot3 + 0], %9
+      %10 = &slot3 + 0
+      %11 = call helper bpf_map_lookup_elem(%2, %10)
+      br eq64 %11, 0 ? b1 : b2
+    b1:
+      store.32 [slot4 + 0], 7
+      %12 = &slot4 + 0
+      %13 = call helper bpf_map_lookup_elem(%2, %12)
+      jmp b2
+    b2:
+      store.32 [slot5 + 0], 7
+      %14 = &slot5 + 0
+      %15 = call helper bpf_map_lookup_elem(%2, %14)
+      ret32 0
+    `);
+    expect(run(await ss(), text)).toBe(text);
+  });
+});
+
+describe("coalesce: a value loaded only to be copied", () => {
+  it("loads into the copy's register", async () => {
+    const { coalesce } = await import("../../compiler/opt/coalesce.js");
+    expect(run(coalesce, ir(`
+    func f(%0) entry b0
+    b0:
+      %1 = load.u8 [%0 + 23]
+      %2 = load.u16 [%0 + 16]
+      %3 = mov32 %1
+      %4 = mov32 %2
+      ret64 %3
+    `))).toBe(ir(`
+    func f(%0) entry b0
+    b0:
+      %3 = load.u8 [%0 + 23]
+      %4 = load.u16 [%0 + 16]
+      ret64 %3
+    `));
+  });
+  it("keeps copies of values read again, of registers used between, and 32-bit copies of 8-byte loads", async () => {
+    const { coalesce } = await import("../../compiler/opt/coalesce.js");
+    const text = ir(`
+    func f(%0) entry b0
+    b0:
+      %1 = load.u8 [%0 + 0]
+      %2 = mov32 %1
+      %3 = add32 %1, 1
+      %4 = load.u8 [%0 + 1]
+      %5 = add32 %3, 1
+      %3 = mov32 %4
+      %6 = load.u64 [%0 + 8]
+      %7 = mov32 %6
+      %8 = add64 %2, %3
+      %8 = add64 %8, %7
+      %8 = add64 %8, %5
+      ret64 %8
+    `);
+    expect(run(coalesce, text)).toBe(text);
+  });
+});
