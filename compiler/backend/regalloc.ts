@@ -5,7 +5,7 @@
  * most moves vanish. When registers run out, a value is spilled to its own
  * 8-byte stack slot (loads before uses, stores after defs) and allocation reruns.
  */
-import { def, substitute, uses, type Insn, type IrFunction, type Terminator, type VReg } from "../ir/ir.js";
+import { def, substitute, successors, uses, type Insn, type IrFunction, type Terminator, type VReg } from "../ir/ir.js";
 import { liveness } from "../ir/liveness.js";
 
 export type PhysReg = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9;
@@ -150,7 +150,7 @@ export function linearOrder(fn: IrFunction): number[] {
   // that several paths reach goes last, as clang lays out a function's shared exit:
   // the final path falls into it and the others branch to it directly.
   const predCount = new Map<number, number>();
-  for (const b of fn.blocks) for (const s of new Set(successorsOf(b.term))) predCount.set(s, (predCount.get(s) ?? 0) + 1);
+  for (const b of fn.blocks) for (const s of successors(b.term)) predCount.set(s, (predCount.get(s) ?? 0) + 1);
   const sharedExit = (id: number) => id !== fn.entry && fn.blocks[id]!.term.op === "ret" && (predCount.get(id) ?? 0) > 1;
   const placed = new Set<number>();
   const forwardPreds = forwardPredecessors(fn);
@@ -196,7 +196,7 @@ export function linearOrder(fn: IrFunction): number[] {
 function forwardPredecessors(fn: IrFunction): Map<number, number[]> {
   const out = new Map<number, number[]>();
   const state = new Map<number, "open" | "done">();
-  const stack: [number, number[]][] = [[fn.entry, [...new Set(successorsOf(fn.blocks[fn.entry]!.term))]]];
+  const stack: [number, number[]][] = [[fn.entry, successors(fn.blocks[fn.entry]!.term)]];
   state.set(fn.entry, "open");
   while (stack.length) {
     const top = stack[stack.length - 1]!;
@@ -209,7 +209,7 @@ function forwardPredecessors(fn: IrFunction): Map<number, number[]> {
     if (state.get(s) !== "open") out.set(s, [...(out.get(s) ?? []), top[0]]);
     if (!state.has(s)) {
       state.set(s, "open");
-      stack.push([s, [...new Set(successorsOf(fn.blocks[s]!.term))]]);
+      stack.push([s, successors(fn.blocks[s]!.term)]);
     }
   }
   return out;
@@ -287,8 +287,4 @@ function spill(fn: IrFunction, v: VReg): void {
 
 function substituteDef(i: Insn, to: VReg): Insn {
   return { ...i, dst: to } as Insn;
-}
-
-function successorsOf(t: Terminator): number[] {
-  return t.op === "br" ? [t.then, t.else] : t.op === "jmp" ? [t.target] : [];
 }
